@@ -1,0 +1,33 @@
+dnl rlock: build configuration. hiredis comes from pkg-config, or from --with-hiredis=DIR.
+
+PHP_ARG_WITH([rlock],
+  [for rlock support],
+  [AS_HELP_STRING([--with-rlock], [Include rlock, the Redis lock extension])],
+  [yes])
+
+PHP_ARG_WITH([hiredis],
+  [for the hiredis install prefix],
+  [AS_HELP_STRING([--with-hiredis=DIR], [rlock: hiredis installed under DIR (default: found with pkg-config)])],
+  [no],
+  [no])
+
+if test "$PHP_RLOCK" != "no"; then
+  if test "$PHP_HIREDIS" != "no" && test "$PHP_HIREDIS" != "yes"; then
+    if test ! -r "$PHP_HIREDIS/include/hiredis/hiredis.h"; then
+      AC_MSG_ERROR([hiredis.h not found under $PHP_HIREDIS/include/hiredis])
+    fi
+    PHP_ADD_INCLUDE([$PHP_HIREDIS/include])
+    PHP_ADD_LIBRARY_WITH_PATH([hiredis], [$PHP_HIREDIS/$PHP_LIBDIR], [RLOCK_SHARED_LIBADD])
+  else
+    PKG_CHECK_MODULES([HIREDIS], [hiredis >= 0.14], [],
+      [AC_MSG_ERROR([hiredis >= 0.14 not found: install libhiredis-dev, or pass --with-hiredis=DIR])])
+    PHP_EVAL_INCLINE([$HIREDIS_CFLAGS])
+    PHP_EVAL_LIBLINE([$HIREDIS_LIBS], [RLOCK_SHARED_LIBADD])
+  fi
+
+  PHP_NEW_EXTENSION([rlock],
+    [php_rlock.c src/errors.c src/uri.c src/conn.c src/scripts.c src/options.c src/lock.c],
+    [$ext_shared], [], [-DZEND_ENABLE_STATIC_TSRMLS_CACHE=1 -Wall -Wextra -Wno-unused-parameter])
+  PHP_ADD_BUILD_DIR([$ext_builddir/src])
+  PHP_SUBST([RLOCK_SHARED_LIBADD])
+fi

@@ -1,0 +1,178 @@
+/* rlock: module glue — INI settings, lifecycle hooks, class registration, phpinfo(). */
+#ifdef HAVE_CONFIG_H
+# include "config.h"
+#endif
+
+#include "php.h"
+#include "php_ini.h"
+#include "ext/standard/info.h"
+#include "ext/spl/spl_exceptions.h"
+#include <hiredis/hiredis.h>
+#include "php_rlock.h"
+#include "php_rlock_arginfo.h"
+#include "src/errors.h"
+#include "src/conn.h"
+#include "src/scripts.h"
+#include "src/options.h"
+#include "src/lock.h"
+
+ZEND_DECLARE_MODULE_GLOBALS(rlock)
+
+/* An INI millisecond value must parse fully and sit within [min, max]. */
+static zend_result update_ms(zend_ini_entry *entry, zend_string *new_value, void *mh_arg1,
+	void *mh_arg2, void *mh_arg3, int stage, zend_long min, zend_long max)
+{
+	char *end = NULL;
+	zend_long value = ZEND_STRTOL(ZSTR_VAL(new_value), &end, 10);
+
+	if (ZSTR_LEN(new_value) == 0 || *end != '\0' || value < min || value > max) {
+		php_error_docref(NULL, E_WARNING, "%s must be between " ZEND_LONG_FMT " and "
+			ZEND_LONG_FMT " (milliseconds), \"%s\" given",
+			ZSTR_VAL(entry->name), min, max, ZSTR_VAL(new_value));
+		return FAILURE;
+	}
+	return OnUpdateLong(entry, new_value, mh_arg1, mh_arg2, mh_arg3, stage);
+}
+
+static ZEND_INI_MH(OnUpdateTtl)
+{
+	return update_ms(entry, new_value, mh_arg1, mh_arg2, mh_arg3, stage, 1, RLOCK_TTL_MAX);
+}
+
+static ZEND_INI_MH(OnUpdateConnectTimeout)
+{
+	return update_ms(entry, new_value, mh_arg1, mh_arg2, mh_arg3, stage, 1, RLOCK_CONNECT_TIMEOUT_MAX);
+}
+
+static ZEND_INI_MH(OnUpdateReadTimeout)
+{
+	return update_ms(entry, new_value, mh_arg1, mh_arg2, mh_arg3, stage, 1, RLOCK_READ_TIMEOUT_MAX);
+}
+
+static ZEND_INI_MH(OnUpdateServers)
+{
+	rlock_server server;
+	const char *why = NULL;
+
+	if (rlock_server_parse(ZSTR_VAL(new_value), ZSTR_LEN(new_value), &server, &why) == FAILURE) {
+		php_error_docref(NULL, E_WARNING, "rlock.servers \"%s\" is malformed: %s", ZSTR_VAL(new_value), why);
+		return FAILURE;
+	}
+	rlock_server_free(&server);
+	return OnUpdateString(entry, new_value, mh_arg1, mh_arg2, mh_arg3, stage);
+}
+
+static ZEND_INI_MH(OnUpdatePrefix)
+{
+	if (ZSTR_LEN(new_value) > RLOCK_PREFIX_MAX) {
+		php_error_docref(NULL, E_WARNING, "rlock.prefix must be at most %d bytes", RLOCK_PREFIX_MAX);
+		return FAILURE;
+	}
+	return OnUpdateString(entry, new_value, mh_arg1, mh_arg2, mh_arg3, stage);
+}
+
+PHP_INI_BEGIN()
+	STD_PHP_INI_ENTRY("rlock.servers", "redis://127.0.0.1:6379", PHP_INI_SYSTEM | PHP_INI_PERDIR,
+		OnUpdateServers, servers, zend_rlock_globals, rlock_globals)
+	STD_PHP_INI_ENTRY("rlock.prefix", "rlock:", PHP_INI_ALL,
+		OnUpdatePrefix, prefix, zend_rlock_globals, rlock_globals)
+	STD_PHP_INI_ENTRY("rlock.default_ttl", "30000", PHP_INI_ALL,
+		OnUpdateTtl, default_ttl, zend_rlock_globals, rlock_globals)
+	STD_PHP_INI_ENTRY("rlock.connect_timeout", "1000", PHP_INI_ALL,
+		OnUpdateConnectTimeout, connect_timeout, zend_rlock_globals, rlock_globals)
+	STD_PHP_INI_ENTRY("rlock.read_timeout", "1000", PHP_INI_ALL,
+		OnUpdateReadTimeout, read_timeout, zend_rlock_globals, rlock_globals)
+	STD_PHP_INI_BOOLEAN("rlock.auto_release", "1", PHP_INI_ALL,
+		OnUpdateBool, auto_release, zend_rlock_globals, rlock_globals)
+PHP_INI_END()
+
+static PHP_GINIT_FUNCTION(rlock)
+{
+#if defined(COMPILE_DL_RLOCK) && defined(ZTS)
+	ZEND_TSRMLS_CACHE_UPDATE();
+#endif
+	memset(rlock_globals, 0, sizeof(*rlock_globals));
+	/* Only the table: connections are made lazily, in the worker that uses them. */
+	rlock_pool_init(&rlock_globals->conns);
+}
+
+static PHP_GSHUTDOWN_FUNCTION(rlock)
+{
+	rlock_pool_destroy(&rlock_globals->conns);
+}
+
+PHP_MINIT_FUNCTION(rlock)
+{
+	REGISTER_INI_ENTRIES();
+	rlock_scripts_init();
+
+	rlock_lock_init_class(register_class_RLock());
+	rlock_ce_exception = register_class_RLockException(spl_ce_RuntimeException);
+	rlock_ce_connection_exception = register_class_RLockConnectionException(rlock_ce_exception);
+	rlock_ce_timeout_exception = register_class_RLockTimeoutException(rlock_ce_exception);
+	rlock_ce_lost_exception = register_class_RLockLostException(rlock_ce_exception);
+	rlock_ce_in_progress_exception = register_class_RLockInProgressException(rlock_ce_exception);
+	rlock_ce_conflict_exception = register_class_RLockConflictException(rlock_ce_exception);
+	return SUCCESS;
+}
+
+PHP_MSHUTDOWN_FUNCTION(rlock)
+{
+	UNREGISTER_INI_ENTRIES();
+	return SUCCESS;
+}
+
+PHP_RINIT_FUNCTION(rlock)
+{
+#if defined(COMPILE_DL_RLOCK) && defined(ZTS)
+	ZEND_TSRMLS_CACHE_UPDATE();
+#endif
+	RLOCK_G(held_head) = NULL;
+	return SUCCESS;
+}
+
+/* Runs after destructors and before objects are freed: the last moment at
+ * which a request's locks can be released, whatever ended the request. */
+PHP_RSHUTDOWN_FUNCTION(rlock)
+{
+	rlock_lock_release_held();
+	return SUCCESS;
+}
+
+PHP_MINFO_FUNCTION(rlock)
+{
+	char hiredis_version[32];
+
+	snprintf(hiredis_version, sizeof(hiredis_version), "%d.%d.%d",
+		HIREDIS_MAJOR, HIREDIS_MINOR, HIREDIS_PATCH);
+	php_info_print_table_start();
+	php_info_print_table_row(2, "rlock support", "enabled");
+	php_info_print_table_row(2, "Version", PHP_RLOCK_VERSION);
+	php_info_print_table_row(2, "hiredis version", hiredis_version);
+	php_info_print_table_end();
+	DISPLAY_INI_ENTRIES();
+}
+
+zend_module_entry rlock_module_entry = {
+	STANDARD_MODULE_HEADER,
+	"rlock",
+	NULL,
+	PHP_MINIT(rlock),
+	PHP_MSHUTDOWN(rlock),
+	PHP_RINIT(rlock),
+	PHP_RSHUTDOWN(rlock),
+	PHP_MINFO(rlock),
+	PHP_RLOCK_VERSION,
+	PHP_MODULE_GLOBALS(rlock),
+	PHP_GINIT(rlock),
+	PHP_GSHUTDOWN(rlock),
+	NULL,
+	STANDARD_MODULE_PROPERTIES_EX
+};
+
+#ifdef COMPILE_DL_RLOCK
+# ifdef ZTS
+ZEND_TSRMLS_CACHE_DEFINE()
+# endif
+ZEND_GET_MODULE(rlock)
+#endif

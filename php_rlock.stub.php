@@ -1,0 +1,98 @@
+<?php
+
+/**
+ * The public API of the rlock extension. This file is the single source of
+ * truth: php_rlock_arginfo.h is generated from it by build/gen_stub.php.
+ *
+ * @generate-class-entries
+ * @generate-legacy-arginfo 80100
+ */
+
+/**
+ * A Redis lock owned by one acquisition: a fresh 128-bit token per acquire,
+ * owner-checked release and extend, released at the latest when the request ends.
+ *
+ * Times are integer milliseconds.
+ *
+ * @strict-properties
+ * @not-serializable
+ */
+final class RLock
+{
+    /**
+     * @param string $name    what is being locked, e.g. "order:1001" (1..1024 bytes)
+     * @param array  $options servers, prefix, ttl, connect_timeout, read_timeout, auto_release
+     */
+    public function __construct(string $name, array $options = []) {}
+
+    /**
+     * Takes the lock. $waitMs = 0 tries once; $waitMs > 0 keeps trying until the
+     * deadline. Returns false when someone else holds it.
+     */
+    public function acquire(int $waitMs = 0): bool {}
+
+    /** Frees the lock if our token still holds it; false if it was lost or not held. */
+    public function release(): bool {}
+
+    /** Resets our lease to $ttlMs (default: the lock's ttl) if our token still holds it. */
+    public function extend(?int $ttlMs = null): bool {}
+
+    /** Asks Redis whether our token still holds the lock. */
+    public function isAcquired(): bool {}
+
+    /** Milliseconds left on our lease, -1 if we do not hold the lock. */
+    public function getRemainingTtl(): int {}
+
+    public function getName(): string {}
+
+    /** Our owner token while we hold the lock, null otherwise. */
+    public function getToken(): ?string {}
+
+    /** Fencing token of the current acquisition; null unless the fencing option is on. */
+    public function getFencingToken(): ?int {}
+
+    /**
+     * Acquires (waiting up to $waitMs), runs $fn, releases in a finally.
+     * Throws RLockTimeoutException when the lock could not be taken.
+     */
+    public function synchronized(callable $fn, int $waitMs = 0): mixed {}
+
+    /** Deletes the lock whoever holds it (administrative use). True if a lock was deleted. */
+    public static function forceRelease(string $name, array $options = []): bool {}
+
+    /** This worker's counters since it started. */
+    public static function stats(): array {}
+}
+
+class RLockException extends RuntimeException
+{
+}
+
+/** Redis is unreachable, timed out, or answered with an error. */
+class RLockConnectionException extends RLockException
+{
+}
+
+/** synchronized() could not take the lock before its deadline. */
+class RLockTimeoutException extends RLockException
+{
+}
+
+/** A lease we held was lost. */
+class RLockLostException extends RLockException
+{
+}
+
+/** Idempotency: a duplicate arrived while the first call is still running. */
+class RLockInProgressException extends RLockException
+{
+    private int $retryAfter = 0;
+
+    /** Milliseconds after which a retry may find the result. */
+    public function getRetryAfter(): int {}
+}
+
+/** Idempotency: the same key was used with a different fingerprint. */
+class RLockConflictException extends RLockException
+{
+}

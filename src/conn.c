@@ -1,0 +1,207 @@
+/* rlock: the per-worker hiredis connections — lazy connect, fork check, reconnect. */
+#include <errno.h>
+#include <unistd.h>
+#include "php.h"
+#include "php_rlock.h"
+#include "conn.h"
+
+static struct timeval ms_to_timeval(zend_long ms)
+{
+	struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+	return tv;
+}
+
+static void conn_set_error(rlock_conn *c, const char *what, const char *detail)
+{
+	snprintf(c->error, sizeof(c->error), "%s %s: %s", what, c->server.display, detail);
+}
+
+static void conn_close(rlock_conn *c)
+{
+	if (c->ctx) {
+		/* redisFree() only closes our descriptor: after a fork the parent's
+		 * copy of the socket, and its state in Redis, stay untouched. */
+		redisFree(c->ctx);
+		c->ctx = NULL;
+	}
+}
+
+static void conn_dtor(zval *zv)
+{
+	rlock_conn *c = Z_PTR_P(zv);
+
+	conn_close(c);
+	rlock_server_free(&c->server);
+	pefree(c, 1);
+}
+
+void rlock_pool_init(HashTable *pool)
+{
+	zend_hash_init(pool, 4, NULL, conn_dtor, 1);
+}
+
+void rlock_pool_destroy(HashTable *pool)
+{
+	zend_hash_destroy(pool);
+}
+
+rlock_conn *rlock_pool_get(const char *uri, size_t len, const char **why)
+{
+	rlock_server server;
+	rlock_conn *c;
+
+	if (rlock_server_parse(uri, len, &server, why) == FAILURE) {
+		return NULL;
+	}
+	c = zend_hash_find_ptr(&RLOCK_G(conns), server.identity);
+	if (c) {
+		rlock_server_free(&server);
+		return c;
+	}
+	c = pecalloc(1, sizeof(*c), 1);
+	c->server = server;
+	zend_hash_add_new_ptr(&RLOCK_G(conns), server.identity, c);
+	return c;
+}
+
+redisReply *rlock_conn_reject_errors(rlock_conn *c, redisReply *reply)
+{
+	if (reply && reply->type == REDIS_REPLY_ERROR) {
+		conn_set_error(c, "Redis error from", reply->str ? reply->str : "unknown error");
+		freeReplyObject(reply);
+		return NULL;
+	}
+	return reply;
+}
+
+/* AUTH and SELECT go out in one round trip; the name lets operators tell
+ * rlock's connections apart in CLIENT LIST. */
+static bool conn_handshake(rlock_conn *c)
+{
+	redisContext *ctx = c->ctx;
+	char name[32];
+	int sent = 0, auth_at = -1, select_at = -1;
+	bool ok = true;
+
+	if (c->server.pass) {
+		if (c->server.user) {
+			redisAppendCommand(ctx, "AUTH %s %s", c->server.user, c->server.pass);
+		} else {
+			redisAppendCommand(ctx, "AUTH %s", c->server.pass);
+		}
+		auth_at = sent++;
+	}
+	if (c->server.db) {
+		redisAppendCommand(ctx, "SELECT %lld", (long long) c->server.db);
+		select_at = sent++;
+	}
+	snprintf(name, sizeof(name), "rlock-%ld", (long) getpid());
+	redisAppendCommand(ctx, "CLIENT SETNAME %s", name);
+	sent++;
+
+	for (int i = 0; i < sent; i++) {
+		redisReply *reply = NULL;
+
+		if (redisGetReply(ctx, (void **) &reply) != REDIS_OK) {
+			conn_set_error(c, "lost connection to", ctx->errstr);
+			return false;
+		}
+		if (ok && reply->type == REDIS_REPLY_ERROR && (i == auth_at || i == select_at)) {
+			conn_set_error(c, i == auth_at ? "authentication failed at" : "SELECT failed at",
+				reply->str);
+			ok = false;
+		}
+		freeReplyObject(reply);
+	}
+	return ok;
+}
+
+static bool conn_open(rlock_conn *c, const rlock_timeouts *t)
+{
+	struct timeval tv = ms_to_timeval(t->connect_ms);
+
+	c->ctx = c->server.unix_path
+		? redisConnectUnixWithTimeout(c->server.unix_path, tv)
+		: redisConnectWithTimeout(c->server.host, c->server.port, tv);
+	c->connect_failed = true;
+	if (!c->ctx || c->ctx->err) {
+		conn_set_error(c, "cannot connect to", c->ctx ? c->ctx->errstr : "out of memory");
+		conn_close(c);
+		return false;
+	}
+	c->pid = getpid();
+	c->read_timeout = t->read_ms;
+	if (redisSetTimeout(c->ctx, ms_to_timeval(t->read_ms)) != REDIS_OK || !conn_handshake(c)) {
+		if (!c->error[0]) {
+			conn_set_error(c, "cannot set up connection to", c->ctx->errstr);
+		}
+		conn_close(c);
+		return false;
+	}
+	c->connect_failed = false;
+	RLOCK_G(stats).connects++;
+	return true;
+}
+
+/* A usable context for this process, (re)connecting when needed. */
+static bool conn_ready(rlock_conn *c, const rlock_timeouts *t)
+{
+	c->error[0] = '\0';
+	if (c->ctx && (c->pid != getpid() || c->ctx->err)) {
+		conn_close(c);
+	}
+	if (!c->ctx) {
+		return conn_open(c, t);
+	}
+	if (c->read_timeout != t->read_ms) {
+		if (redisSetTimeout(c->ctx, ms_to_timeval(t->read_ms)) != REDIS_OK) {
+			conn_set_error(c, "cannot set read timeout on", c->ctx->errstr);
+			conn_close(c);
+			return false;
+		}
+		c->read_timeout = t->read_ms;
+	}
+	return true;
+}
+
+/* The server closed or reset a connection we had kept: worth one fresh try.
+ * A timeout is not: it would only double the wait. */
+static bool conn_went_away(const redisContext *ctx, int saved_errno)
+{
+	return ctx->err == REDIS_ERR_EOF
+		|| (ctx->err == REDIS_ERR_IO && (saved_errno == ECONNRESET || saved_errno == EPIPE));
+}
+
+redisReply *rlock_conn_command(rlock_conn *c, const rlock_timeouts *t,
+	int argc, const char **argv, const size_t *argvlen)
+{
+	bool reused = c->ctx && c->pid == getpid() && !c->ctx->err;
+	redisReply *reply;
+
+	if (!conn_ready(c, t)) {
+		RLOCK_G(stats).connection_errors++;
+		return NULL;
+	}
+	reply = redisCommandArgv(c->ctx, argc, argv, argvlen);
+	if (!reply && reused && conn_went_away(c->ctx, errno)) {
+		conn_close(c);
+		if (!conn_ready(c, t)) {
+			RLOCK_G(stats).connection_errors++;
+			return NULL;
+		}
+		RLOCK_G(stats).reconnects++;
+		reply = redisCommandArgv(c->ctx, argc, argv, argvlen);
+	}
+	if (!reply) {
+		conn_set_error(c, "lost connection to", c->ctx->errstr);
+		conn_close(c);
+		RLOCK_G(stats).connection_errors++;
+	}
+	return reply;
+}
+
+redisReply *rlock_conn_call(rlock_conn *c, const rlock_timeouts *t,
+	int argc, const char **argv, const size_t *argvlen)
+{
+	return rlock_conn_reject_errors(c, rlock_conn_command(c, t, argc, argv, argvlen));
+}

@@ -1,0 +1,48 @@
+/* rlock: the per-worker hiredis connections — lazy connect, fork check, reconnect. */
+#ifndef RLOCK_CONN_H
+#define RLOCK_CONN_H
+
+#include <hiredis/hiredis.h>
+#include "php.h"
+#include "uri.h"
+
+#define RLOCK_CONN_ERROR_MAX 256
+
+typedef struct rlock_timeouts {
+	zend_long connect_ms;
+	zend_long read_ms;
+} rlock_timeouts;
+
+/* One per server identity per worker process; lives until GSHUTDOWN. */
+typedef struct rlock_conn {
+	rlock_server server;
+	redisContext *ctx;       /* NULL until first use, and after a failure */
+	pid_t pid;               /* the process that opened ctx */
+	zend_long read_timeout;  /* what ctx has now, to skip needless setsockopt */
+	bool connect_failed;     /* the last failure was at connect time */
+	char error[RLOCK_CONN_ERROR_MAX];
+} rlock_conn;
+
+void rlock_pool_init(HashTable *pool);
+void rlock_pool_destroy(HashTable *pool);
+
+/* The pool's connection for uri, made (unconnected) on first sight.
+ * NULL with *why set when uri is malformed. */
+rlock_conn *rlock_pool_get(const char *uri, size_t len, const char **why);
+
+/* Sends one command and returns its reply, error replies included.
+ * NULL when Redis could not be reached; c->error says why. A connection found
+ * dead (server restarted, idle timeout) is re-made and the command sent once
+ * more, so commands sent here must be idempotent. */
+redisReply *rlock_conn_command(rlock_conn *c, const rlock_timeouts *t,
+	int argc, const char **argv, const size_t *argvlen);
+
+/* Like rlock_conn_command(), but an error reply is also a failure (NULL). */
+redisReply *rlock_conn_call(rlock_conn *c, const rlock_timeouts *t,
+	int argc, const char **argv, const size_t *argvlen);
+
+/* Passes a reply through, but turns an error reply into a failure: NULL,
+ * with c->error saying what Redis answered. */
+redisReply *rlock_conn_reject_errors(rlock_conn *c, redisReply *reply);
+
+#endif

@@ -1,0 +1,32 @@
+/* rlock: the RLock class — an owner-checked Redis lock held by one process. */
+#ifndef RLOCK_LOCK_H
+#define RLOCK_LOCK_H
+
+#include "php.h"
+#include "options.h"
+
+#define RLOCK_TOKEN_BYTES 16
+
+struct rlock_lock {
+	rlock_config cfg;
+	zend_string *name;
+	zend_string *key;
+	bool held;                /* our token held the key when we last looked */
+	bool lost;                /* the last hold ended by expiry or takeover */
+	pid_t owner_pid;          /* the process that acquired it; no other may free it */
+	char token[RLOCK_TOKEN_BYTES * 2 + 1];
+	rlock_lock *prev_held;    /* links in RLOCK_G(held_head) while held */
+	rlock_lock *next_held;
+	zend_object std;
+};
+
+extern zend_class_entry *rlock_ce_lock;
+
+/* Sets up the object handlers once the stub registered the class. */
+void rlock_lock_init_class(zend_class_entry *ce);
+
+/* Frees, at request end, the auto_release locks this process still holds;
+ * forgets the rest. Never throws. */
+void rlock_lock_release_held(void);
+
+#endif

@@ -1,0 +1,255 @@
+/* rlock: the options array and INI defaults, checked and turned into a config. */
+#include "php.h"
+#include "zend_exceptions.h"
+#include "php_rlock.h"
+#include "options.h"
+
+typedef zend_result (*option_handler)(rlock_config *cfg, const char *key, zval *value, uint32_t arg);
+
+typedef struct option_entry {
+	const char *key;
+	option_handler handler;
+} option_entry;
+
+static zend_result expect_type(const char *key, zval *value, uint8_t type, const char *type_name, uint32_t arg)
+{
+	bool ok = type == _IS_BOOL ? (Z_TYPE_P(value) == IS_TRUE || Z_TYPE_P(value) == IS_FALSE)
+		: Z_TYPE_P(value) == type;
+
+	if (!ok) {
+		zend_argument_type_error(arg, "option \"%s\" must be of type %s, %s given",
+			key, type_name, zend_zval_type_name(value));
+		return FAILURE;
+	}
+	return SUCCESS;
+}
+
+static zend_result ms_option(const char *key, zval *value, zend_long min, zend_long max,
+	zend_long *out, uint32_t arg)
+{
+	if (expect_type(key, value, IS_LONG, "int", arg) == FAILURE) {
+		return FAILURE;
+	}
+	if (Z_LVAL_P(value) < min || Z_LVAL_P(value) > max) {
+		zend_argument_value_error(arg, "option \"%s\" must be between " ZEND_LONG_FMT
+			" and " ZEND_LONG_FMT " (milliseconds), " ZEND_LONG_FMT " given",
+			key, min, max, Z_LVAL_P(value));
+		return FAILURE;
+	}
+	*out = Z_LVAL_P(value);
+	return SUCCESS;
+}
+
+static zend_result resolve_server(rlock_config *cfg, const char *uri, size_t len, uint32_t arg)
+{
+	const char *why = NULL;
+
+	cfg->conn = rlock_pool_get(uri, len, &why);
+	if (!cfg->conn) {
+		zend_argument_value_error(arg, "option \"servers\" has a malformed URI \"%s\": %s", uri, why);
+		return FAILURE;
+	}
+	return SUCCESS;
+}
+
+static zend_result opt_servers(rlock_config *cfg, const char *key, zval *value, uint32_t arg)
+{
+	zval *only;
+
+	if (Z_TYPE_P(value) == IS_STRING) {
+		return resolve_server(cfg, Z_STRVAL_P(value), Z_STRLEN_P(value), arg);
+	}
+	if (Z_TYPE_P(value) != IS_ARRAY) {
+		zend_argument_type_error(arg, "option \"%s\" must be of type string|array, %s given",
+			key, zend_zval_type_name(value));
+		return FAILURE;
+	}
+	if (zend_hash_num_elements(Z_ARRVAL_P(value)) != 1) {
+		zend_argument_value_error(arg, "option \"%s\" must list exactly one server "
+			"(Redlock over several masters is not in this version), %u given",
+			key, zend_hash_num_elements(Z_ARRVAL_P(value)));
+		return FAILURE;
+	}
+	only = zend_hash_get_current_data(Z_ARRVAL_P(value));
+	if (Z_TYPE_P(only) != IS_STRING) {
+		zend_argument_type_error(arg, "option \"%s\" must list URIs as strings, %s given",
+			key, zend_zval_type_name(only));
+		return FAILURE;
+	}
+	return resolve_server(cfg, Z_STRVAL_P(only), Z_STRLEN_P(only), arg);
+}
+
+static zend_result opt_prefix(rlock_config *cfg, const char *key, zval *value, uint32_t arg)
+{
+	if (expect_type(key, value, IS_STRING, "string", arg) == FAILURE) {
+		return FAILURE;
+	}
+	if (Z_STRLEN_P(value) > RLOCK_PREFIX_MAX) {
+		zend_argument_value_error(arg, "option \"%s\" must be at most %d bytes, %zu given",
+			key, RLOCK_PREFIX_MAX, Z_STRLEN_P(value));
+		return FAILURE;
+	}
+	zend_string_release(cfg->prefix);
+	cfg->prefix = zend_string_copy(Z_STR_P(value));
+	return SUCCESS;
+}
+
+static zend_result opt_ttl(rlock_config *cfg, const char *key, zval *value, uint32_t arg)
+{
+	return ms_option(key, value, 1, RLOCK_TTL_MAX, &cfg->ttl, arg);
+}
+
+static zend_result opt_connect_timeout(rlock_config *cfg, const char *key, zval *value, uint32_t arg)
+{
+	return ms_option(key, value, 1, RLOCK_CONNECT_TIMEOUT_MAX, &cfg->timeouts.connect_ms, arg);
+}
+
+static zend_result opt_read_timeout(rlock_config *cfg, const char *key, zval *value, uint32_t arg)
+{
+	return ms_option(key, value, 1, RLOCK_READ_TIMEOUT_MAX, &cfg->timeouts.read_ms, arg);
+}
+
+static zend_result opt_auto_release(rlock_config *cfg, const char *key, zval *value, uint32_t arg)
+{
+	if (expect_type(key, value, _IS_BOOL, "bool", arg) == FAILURE) {
+		return FAILURE;
+	}
+	cfg->auto_release = Z_TYPE_P(value) == IS_TRUE;
+	return SUCCESS;
+}
+
+/* Options of the brief that later versions implement: off is accepted, on is refused
+ * rather than silently ignored. */
+static zend_result opt_not_yet(rlock_config *cfg, const char *key, zval *value, uint32_t arg)
+{
+	if (Z_TYPE_P(value) == IS_FALSE || Z_TYPE_P(value) == IS_NULL) {
+		return SUCCESS;
+	}
+	zend_argument_value_error(arg, "option \"%s\" is not supported by rlock " PHP_RLOCK_VERSION, key);
+	return FAILURE;
+}
+
+static const option_entry lock_options[] = {
+	{"servers", opt_servers},
+	{"prefix", opt_prefix},
+	{"ttl", opt_ttl},
+	{"connect_timeout", opt_connect_timeout},
+	{"read_timeout", opt_read_timeout},
+	{"auto_release", opt_auto_release},
+	{"cluster", opt_not_yet},
+	{"watchdog", opt_not_yet},
+	{"fencing", opt_not_yet},
+	{"fair", opt_not_yet},
+};
+
+static const option_entry *find_option(const zend_string *key)
+{
+	for (size_t i = 0; i < sizeof(lock_options) / sizeof(lock_options[0]); i++) {
+		if (zend_string_equals_cstr(key, lock_options[i].key, strlen(lock_options[i].key))) {
+			return &lock_options[i];
+		}
+	}
+	return NULL;
+}
+
+static zend_result apply_options(rlock_config *cfg, HashTable *options, uint32_t arg)
+{
+	zend_string *key;
+	zend_ulong index;
+	zval *value;
+
+	ZEND_HASH_FOREACH_KEY_VAL(options, index, key, value) {
+		const option_entry *entry;
+
+		if (!key) {
+			zend_argument_value_error(arg, "must be an array with string keys, key " ZEND_ULONG_FMT " given", index);
+			return FAILURE;
+		}
+		entry = find_option(key);
+		if (!entry) {
+			zend_argument_value_error(arg, "has an unknown option \"%s\"; known options are servers, "
+				"prefix, ttl, connect_timeout, read_timeout, auto_release", ZSTR_VAL(key));
+			return FAILURE;
+		}
+		ZVAL_DEREF(value);
+		if (entry->handler(cfg, entry->key, value, arg) == FAILURE) {
+			return FAILURE;
+		}
+	} ZEND_HASH_FOREACH_END();
+	return SUCCESS;
+}
+
+zend_result rlock_config_init(rlock_config *cfg, HashTable *options, uint32_t arg_num)
+{
+	const char *why = NULL;
+
+	cfg->conn = NULL;
+	cfg->prefix = zend_string_init(RLOCK_G(prefix), strlen(RLOCK_G(prefix)), 0);
+	cfg->ttl = RLOCK_G(default_ttl);
+	cfg->timeouts.connect_ms = RLOCK_G(connect_timeout);
+	cfg->timeouts.read_ms = RLOCK_G(read_timeout);
+	cfg->auto_release = RLOCK_G(auto_release);
+
+	if (options && apply_options(cfg, options, arg_num) == FAILURE) {
+		rlock_config_dtor(cfg);
+		return FAILURE;
+	}
+	if (!cfg->conn) {
+		/* rlock.servers was checked when it was set; this cannot fail but for memory. */
+		cfg->conn = rlock_pool_get(RLOCK_G(servers), strlen(RLOCK_G(servers)), &why);
+		if (!cfg->conn) {
+			zend_value_error("rlock.servers is malformed: %s", why);
+			rlock_config_dtor(cfg);
+			return FAILURE;
+		}
+	}
+	return SUCCESS;
+}
+
+void rlock_config_dtor(rlock_config *cfg)
+{
+	if (cfg->prefix) {
+		zend_string_release(cfg->prefix);
+		cfg->prefix = NULL;
+	}
+}
+
+zend_result rlock_check_name(const zend_string *name, uint32_t arg_num)
+{
+	if (ZSTR_LEN(name) == 0) {
+		zend_argument_value_error(arg_num, "must not be empty");
+		return FAILURE;
+	}
+	if (ZSTR_LEN(name) > RLOCK_NAME_MAX) {
+		zend_argument_value_error(arg_num, "must be at most %d bytes, %zu given",
+			RLOCK_NAME_MAX, ZSTR_LEN(name));
+		return FAILURE;
+	}
+	return SUCCESS;
+}
+
+zend_result rlock_check_ms(zend_long ms, zend_long min, zend_long max, uint32_t arg_num)
+{
+	if (ms < min || ms > max) {
+		zend_argument_value_error(arg_num, "must be between " ZEND_LONG_FMT " and " ZEND_LONG_FMT
+			" (milliseconds), " ZEND_LONG_FMT " given", min, max, ms);
+		return FAILURE;
+	}
+	return SUCCESS;
+}
+
+zend_string *rlock_lock_key(const zend_string *prefix, const zend_string *name)
+{
+	size_t len = ZSTR_LEN(prefix) + ZSTR_LEN(name) + 2;
+	zend_string *key = zend_string_alloc(len, 0);
+	char *p = ZSTR_VAL(key);
+
+	memcpy(p, ZSTR_VAL(prefix), ZSTR_LEN(prefix));
+	p += ZSTR_LEN(prefix);
+	*p++ = '{';
+	memcpy(p, ZSTR_VAL(name), ZSTR_LEN(name));
+	p += ZSTR_LEN(name);
+	*p++ = '}';
+	*p = '\0';
+	return key;
+}

@@ -1,0 +1,25 @@
+/* rlock: server URIs — redis://[user:pass@]host[:port][/db] and unix:///path[?db=N]. */
+#ifndef RLOCK_URI_H
+#define RLOCK_URI_H
+
+#include "php.h"
+
+/* Where and how to connect. Strings are persistent (malloc) memory: a server
+ * outlives the request that named it. */
+typedef struct rlock_server {
+	char *host;      /* TCP host; NULL for a unix socket */
+	int port;
+	char *unix_path; /* NULL for TCP */
+	zend_long db;
+	char *user;      /* ACL user; NULL for none */
+	char *pass;      /* NULL: no AUTH */
+	char *display;   /* the URI without its password, for messages */
+	zend_string *identity; /* canonical key: one connection per identity */
+} rlock_server;
+
+/* Parses uri into *out. On failure returns FAILURE and points *why at a
+ * static explanation; *out is then left empty. */
+zend_result rlock_server_parse(const char *uri, size_t len, rlock_server *out, const char **why);
+void rlock_server_free(rlock_server *server);
+
+#endif
