@@ -40,7 +40,7 @@ rlock_script rlock_script_remaining = {
 	"if redis.call('GET', KEYS[1]) == ARGV[1] then\n"
 	"  return redis.call('PTTL', KEYS[1])\n"
 	"end\n"
-	"return -1\n",
+	"return -2\n",
 	""
 };
 

@@ -16,7 +16,7 @@ extern rlock_script rlock_script_acquire;
 extern rlock_script rlock_script_release;
 /* KEYS[1] lock, ARGV token, ttl: 1 when our token holds it and the lease was reset, else 0. */
 extern rlock_script rlock_script_extend;
-/* KEYS[1] lock, ARGV token: our remaining ms, or -1 when our token does not hold it. */
+/* KEYS[1] lock, ARGV token: our remaining ms (PTTL), or -2 when our token does not hold it. */
 extern rlock_script rlock_script_remaining;
 
 void rlock_scripts_init(void);
