@@ -16,6 +16,19 @@ static void conn_set_error(rlock_conn *c, const char *what, const char *detail)
 	snprintf(c->error, sizeof(c->error), "%s %s: %s", what, c->server.display, detail);
 }
 
+/* hiredis reports a read timeout as EAGAIN; say what it means. */
+static void conn_set_io_error(rlock_conn *c, int saved_errno)
+{
+	if (c->ctx->err == REDIS_ERR_IO && (saved_errno == EAGAIN || saved_errno == EWOULDBLOCK)) {
+		char detail[64];
+
+		snprintf(detail, sizeof(detail), "no reply within read_timeout (" ZEND_LONG_FMT " ms)", c->read_timeout);
+		conn_set_error(c, "timed out talking to", detail);
+	} else {
+		conn_set_error(c, "lost connection to", c->ctx->errstr);
+	}
+}
+
 static void conn_close(rlock_conn *c)
 {
 	if (c->ctx) {
@@ -103,7 +116,7 @@ static bool conn_handshake(rlock_conn *c)
 		redisReply *reply = NULL;
 
 		if (redisGetReply(ctx, (void **) &reply) != REDIS_OK) {
-			conn_set_error(c, "lost connection to", ctx->errstr);
+			conn_set_io_error(c, errno);
 			return false;
 		}
 		if (ok && reply->type == REDIS_REPLY_ERROR && (i == auth_at || i == select_at)) {
@@ -193,7 +206,7 @@ redisReply *rlock_conn_command(rlock_conn *c, const rlock_timeouts *t,
 		reply = redisCommandArgv(c->ctx, argc, argv, argvlen);
 	}
 	if (!reply) {
-		conn_set_error(c, "lost connection to", c->ctx->errstr);
+		conn_set_io_error(c, errno);
 		conn_close(c);
 		RLOCK_G(stats).connection_errors++;
 	}
