@@ -45,7 +45,7 @@ for ($n = 1; $n <= $requests; $n++) {
     }
     $clients[] = (int) $redis->info('connected_clients');
 }
-proc_terminate($web);
+proc_terminate($web, 2); // SIGINT: php -S shuts down cleanly (and valgrind sees a normal exit)
 proc_close($web);
 
 echo "requests failed: $failures of ", count($clients ?? []) + $failures === $requests ? "all" : "?", "\n";
