@@ -487,18 +487,26 @@ ZEND_METHOD(RLock, getFencingToken)
  * one the caller sees (a release failure is chained to it). */
 static bool release_after_callback(rlock_lock *lock)
 {
-	bool threw = EG(exception) != NULL;
+	zend_object *callback_exception = EG(exception);
 	int released;
 
 	if (!lock_is_ours(lock)) {
 		return !lock->lost;
 	}
-	if (threw) {
-		zend_exception_save();
+	if (callback_exception) {
+		GC_ADDREF(callback_exception);
+		zend_clear_exception();
 	}
 	released = lock_release(lock);
-	if (threw) {
-		zend_exception_restore();
+	if (callback_exception) {
+		if (EG(exception)) {
+			zend_object *release_exception = EG(exception);
+
+			GC_ADDREF(release_exception);
+			zend_clear_exception();
+			zend_exception_set_previous(callback_exception, release_exception);
+		}
+		zend_throw_exception_internal(callback_exception);
 	}
 	return released != 0;
 }

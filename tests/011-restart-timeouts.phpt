@@ -44,6 +44,26 @@ echo "-- back up: the lock that could not be released is retried and found gone\
 $redis->restart();
 var_dump($lock->release());
 
+echo "-- Redis goes away inside synchronized()\n";
+$s = new RLock('order:10', $redis->opts());
+try {
+    $s->synchronized(function () use ($redis) {
+        $redis->stop();
+        throw new DomainException('card declined');
+    });
+} catch (Exception $e) {
+    echo "the callback's exception wins: ", get_class($e), ', release failure chained: ', get_class($e->getPrevious()), "\n";
+}
+$redis->restart();
+try {
+    $s->synchronized(function () use ($redis) {
+        $redis->stop();
+        return str_repeat('result', 10);
+    });
+} catch (Exception $e) {
+    echo "a callback that returned, then a failed release: ", get_class($e), "\n";
+}
+
 echo "-- connect timeout (listener with a full backlog drops our SYN)\n";
 $full = stream_socket_server('tcp://127.0.0.1:0', $errno, $errstr, STREAM_SERVER_BIND | STREAM_SERVER_LISTEN,
     stream_context_create(['socket' => ['backlog' => 0]]));
@@ -76,6 +96,9 @@ release while down: cannot connect to redis://127.0.0.1:PORT/0: Connection refus
 acquire while down: cannot connect to redis://127.0.0.1:PORT/0: Connection refused
 -- back up: the lock that could not be released is retried and found gone
 bool(false)
+-- Redis goes away inside synchronized()
+the callback's exception wins: DomainException, release failure chained: RLockConnectionException
+a callback that returned, then a failed release: RLockConnectionException
 -- connect timeout (listener with a full backlog drops our SYN)
 connect_timeout=300: cannot connect to redis://127.0.0.1:PORT/0: Connection timed out
 -- read timeout (a server that accepts and never answers)
