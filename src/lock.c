@@ -28,17 +28,18 @@ static inline rlock_lock *lock_from_obj(zend_object *obj)
 
 #define THIS_LOCK() lock_from_obj(Z_OBJ_P(ZEND_THIS))
 
-static zend_long now_ms(void)
+/* Microseconds, so that a wait is never cut short by rounding. */
+static int64_t now_us(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (zend_long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-static void sleep_ms(zend_long ms)
+static void sleep_us(int64_t us)
 {
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
+	struct timespec ts = {us / 1000000, (us % 1000000) * 1000};
 
 	while (nanosleep(&ts, &ts) == -1 && errno == EINTR) {
 	}
@@ -191,7 +192,8 @@ static void throw_connection_error(const rlock_lock *lock)
 /* 1: ours, 0: not within wait_ms, -1: thrown. Polls for now; wake-ups replace it. */
 static int lock_acquire(rlock_lock *lock, zend_long wait_ms)
 {
-	zend_long deadline = now_ms() + wait_ms, holder_ttl = 0, pause = 1;
+	int64_t deadline = now_us() + (int64_t) wait_ms * 1000, pause = 1000;
+	zend_long holder_ttl = 0;
 
 	if (lock_is_ours(lock)) {
 		/* Same token: refreshes our lease, or tells us it was lost meanwhile. */
@@ -210,7 +212,7 @@ static int lock_acquire(rlock_lock *lock, zend_long wait_ms)
 	}
 	for (;;) {
 		acquire_outcome outcome = lock_try(lock, &holder_ttl);
-		zend_long left;
+		int64_t left;
 
 		if (outcome == ACQUIRE_TAKEN) {
 			lock_mark_held(lock);
@@ -230,16 +232,16 @@ static int lock_acquire(rlock_lock *lock, zend_long wait_ms)
 			zend_throw_exception(rlock_ce_connection_exception, error, 0);
 			return -1;
 		}
-		left = deadline - now_ms();
+		left = deadline - now_us();
 		if (left <= 0) {
 			RLOCK_G(stats).busy++;
 			return 0;
 		}
-		if (holder_ttl > 0 && holder_ttl < pause) {
-			pause = holder_ttl;
+		if (holder_ttl > 0 && holder_ttl * 1000 < pause) {
+			pause = holder_ttl * 1000;
 		}
-		sleep_ms(MIN(pause, left));
-		pause = MIN(pause * 2, RLOCK_POLL_MAX_MS);
+		sleep_us(MIN(pause, left));
+		pause = MIN(pause * 2, RLOCK_POLL_MAX_MS * 1000);
 	}
 }
 
