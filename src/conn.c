@@ -17,15 +17,15 @@ static void conn_set_error(rlock_conn *c, const char *what, const char *detail)
 }
 
 /* hiredis reports a read timeout as EAGAIN; say what it means. */
-static void conn_set_io_error(rlock_conn *c, int saved_errno)
+static void conn_set_io_error(rlock_conn *c, const redisContext *ctx, int saved_errno, zend_long timeout_ms)
 {
-	if (c->ctx->err == REDIS_ERR_IO && (saved_errno == EAGAIN || saved_errno == EWOULDBLOCK)) {
+	if (ctx->err == REDIS_ERR_IO && (saved_errno == EAGAIN || saved_errno == EWOULDBLOCK)) {
 		char detail[64];
 
-		snprintf(detail, sizeof(detail), "no reply within read_timeout (" ZEND_LONG_FMT " ms)", c->read_timeout);
+		snprintf(detail, sizeof(detail), "no reply within read_timeout (" ZEND_LONG_FMT " ms)", timeout_ms);
 		conn_set_error(c, "timed out talking to", detail);
 	} else {
-		conn_set_error(c, "lost connection to", c->ctx->errstr);
+		conn_set_error(c, "lost connection to", ctx->errstr);
 	}
 }
 
@@ -39,11 +39,20 @@ static void conn_close(rlock_conn *c)
 	}
 }
 
+void rlock_conn_close_subscriber(rlock_conn *c)
+{
+	if (c->sub) {
+		redisFree(c->sub); /* as above: safe on a socket inherited by fork */
+		c->sub = NULL;
+	}
+}
+
 static void conn_dtor(zval *zv)
 {
 	rlock_conn *c = Z_PTR_P(zv);
 
 	conn_close(c);
+	rlock_conn_close_subscriber(c);
 	rlock_server_free(&c->server);
 	pefree(c, 1);
 }
@@ -89,9 +98,8 @@ redisReply *rlock_conn_reject_errors(rlock_conn *c, redisReply *reply)
 
 /* AUTH and SELECT go out in one round trip; the name lets operators tell
  * rlock's connections apart in CLIENT LIST. */
-static bool conn_handshake(rlock_conn *c)
+static bool conn_handshake(rlock_conn *c, redisContext *ctx, bool select_db, zend_long timeout_ms)
 {
-	redisContext *ctx = c->ctx;
 	char name[32];
 	int sent = 0, auth_at = -1, select_at = -1;
 	bool ok = true;
@@ -104,7 +112,7 @@ static bool conn_handshake(rlock_conn *c)
 		}
 		auth_at = sent++;
 	}
-	if (c->server.db) {
+	if (select_db && c->server.db) {
 		redisAppendCommand(ctx, "SELECT %lld", (long long) c->server.db);
 		select_at = sent++;
 	}
@@ -116,7 +124,7 @@ static bool conn_handshake(rlock_conn *c)
 		redisReply *reply = NULL;
 
 		if (redisGetReply(ctx, (void **) &reply) != REDIS_OK) {
-			conn_set_io_error(c, errno);
+			conn_set_io_error(c, ctx, errno, timeout_ms);
 			return false;
 		}
 		if (ok && reply->type == REDIS_REPLY_ERROR && (i == auth_at || i == select_at)) {
@@ -129,30 +137,38 @@ static bool conn_handshake(rlock_conn *c)
 	return ok;
 }
 
-static bool conn_open(rlock_conn *c, const rlock_timeouts *t)
+redisContext *rlock_conn_connect(rlock_conn *c, const rlock_timeouts *t, bool select_db)
 {
 	struct timeval tv = ms_to_timeval(t->connect_ms);
-
-	c->ctx = c->server.unix_path
+	redisContext *ctx = c->server.unix_path
 		? redisConnectUnixWithTimeout(c->server.unix_path, tv)
 		: redisConnectWithTimeout(c->server.host, c->server.port, tv);
+
+	c->error[0] = '\0';
+	if (!ctx || ctx->err) {
+		conn_set_error(c, "cannot connect to", ctx ? ctx->errstr : "out of memory");
+	} else if (redisSetTimeout(ctx, ms_to_timeval(t->read_ms)) != REDIS_OK) {
+		conn_set_error(c, "cannot set up connection to", ctx->errstr);
+	} else if (conn_handshake(c, ctx, select_db, t->read_ms)) {
+		RLOCK_G(stats).connects++;
+		return ctx;
+	}
+	if (ctx) {
+		redisFree(ctx);
+	}
+	return NULL;
+}
+
+static bool conn_open(rlock_conn *c, const rlock_timeouts *t)
+{
 	c->connect_failed = true;
-	if (!c->ctx || c->ctx->err) {
-		conn_set_error(c, "cannot connect to", c->ctx ? c->ctx->errstr : "out of memory");
-		conn_close(c);
+	c->ctx = rlock_conn_connect(c, t, true);
+	if (!c->ctx) {
 		return false;
 	}
 	c->pid = getpid();
 	c->read_timeout = t->read_ms;
-	if (redisSetTimeout(c->ctx, ms_to_timeval(t->read_ms)) != REDIS_OK || !conn_handshake(c)) {
-		if (!c->error[0]) {
-			conn_set_error(c, "cannot set up connection to", c->ctx->errstr);
-		}
-		conn_close(c);
-		return false;
-	}
 	c->connect_failed = false;
-	RLOCK_G(stats).connects++;
 	return true;
 }
 
@@ -206,7 +222,7 @@ redisReply *rlock_conn_command(rlock_conn *c, const rlock_timeouts *t,
 		reply = redisCommandArgv(c->ctx, argc, argv, argvlen);
 	}
 	if (!reply) {
-		conn_set_io_error(c, errno);
+		conn_set_io_error(c, c->ctx, errno, c->read_timeout);
 		conn_close(c);
 		RLOCK_G(stats).connection_errors++;
 	}

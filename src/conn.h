@@ -20,8 +20,16 @@ typedef struct rlock_conn {
 	pid_t pid;               /* the process that opened ctx */
 	zend_long read_timeout;  /* what ctx has now, to skip needless setsockopt */
 	bool connect_failed;     /* the last failure was at connect time */
+	redisContext *sub;       /* subscriber for wake-ups (src/wait.c); NULL until a wait */
+	pid_t sub_pid;
+	char wake_channel[48];   /* this process's channel on sub */
 	char error[RLOCK_CONN_ERROR_MAX];
 } rlock_conn;
+
+/* A new authenticated context to c's server (SELECTed when select_db): for the
+ * pool's own connection and for the wake-up subscriber. NULL with c->error set. */
+redisContext *rlock_conn_connect(rlock_conn *c, const rlock_timeouts *t, bool select_db);
+void rlock_conn_close_subscriber(rlock_conn *c);
 
 void rlock_pool_init(HashTable *pool);
 void rlock_pool_destroy(HashTable *pool);
