@@ -15,6 +15,7 @@
 #include "src/scripts.h"
 #include "src/options.h"
 #include "src/lock.h"
+#include "src/lease.h"
 
 ZEND_DECLARE_MODULE_GLOBALS(rlock)
 
@@ -135,7 +136,7 @@ PHP_RINIT_FUNCTION(rlock)
  * which a request's locks can be released, whatever ended the request. */
 PHP_RSHUTDOWN_FUNCTION(rlock)
 {
-	rlock_lock_release_held();
+	rlock_lease_release_held();
 	return SUCCESS;
 }
 

@@ -207,6 +207,7 @@ redisReply *rlock_conn_command(rlock_conn *c, const rlock_timeouts *t,
 	bool reused = c->ctx && c->pid == getpid() && !c->ctx->err;
 	redisReply *reply;
 
+	c->resent = false;
 	if (!conn_ready(c, t)) {
 		RLOCK_G(stats).connection_errors++;
 		return NULL;
@@ -219,6 +220,7 @@ redisReply *rlock_conn_command(rlock_conn *c, const rlock_timeouts *t,
 			return NULL;
 		}
 		RLOCK_G(stats).reconnects++;
+		c->resent = true;
 		reply = redisCommandArgv(c->ctx, argc, argv, argvlen);
 	}
 	if (!reply) {

@@ -20,6 +20,7 @@ typedef struct rlock_conn {
 	pid_t pid;               /* the process that opened ctx */
 	zend_long read_timeout;  /* what ctx has now, to skip needless setsockopt */
 	bool connect_failed;     /* the last failure was at connect time */
+	bool resent;             /* the last command went out twice (see rlock_conn_command) */
 	redisContext *sub;       /* subscriber for wake-ups (src/wait.c); NULL until a wait */
 	pid_t sub_pid;
 	char wake_channel[48];   /* this process's channel on sub */

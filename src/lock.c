@@ -1,25 +1,14 @@
 /* rlock: the RLock class — an owner-checked Redis lock held by one process. */
-#include <time.h>
 #include <unistd.h>
 #include "php.h"
 #include "zend_exceptions.h"
-#if PHP_VERSION_ID >= 80200
-# include "ext/random/php_random.h"
-#else
-# include "ext/standard/php_random.h"
-#endif
 #include "php_rlock.h"
 #include "lock.h"
-#include "scripts.h"
+#include "lease.h"
 #include "errors.h"
-
-/* How long a polling waiter sleeps between attempts, at most (ms). */
-#define RLOCK_POLL_MAX_MS 32
 
 zend_class_entry *rlock_ce_lock;
 static zend_object_handlers lock_handlers;
-
-typedef enum { ACQUIRE_TAKEN, ACQUIRE_BUSY, ACQUIRE_FAILED } acquire_outcome;
 
 static inline rlock_lock *lock_from_obj(zend_object *obj)
 {
@@ -28,261 +17,36 @@ static inline rlock_lock *lock_from_obj(zend_object *obj)
 
 #define THIS_LOCK() lock_from_obj(Z_OBJ_P(ZEND_THIS))
 
-/* Microseconds, so that a wait is never cut short by rounding. */
-static int64_t now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-static void sleep_us(int64_t us)
-{
-	struct timespec ts = {us / 1000000, (us % 1000000) * 1000};
-
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR) {
-	}
-}
-
-/* ---- held-lock bookkeeping: what request end must free ---- */
-
-static bool lock_is_ours(const rlock_lock *lock)
-{
-	return lock->held && lock->owner_pid == getpid();
-}
-
-static void lock_mark_held(rlock_lock *lock)
-{
-	if (lock->held) {
-		return;
-	}
-	lock->held = true;
-	lock->lost = false;
-	lock->owner_pid = getpid();
-	lock->prev_held = NULL;
-	lock->next_held = RLOCK_G(held_head);
-	if (lock->next_held) {
-		lock->next_held->prev_held = lock;
-	}
-	RLOCK_G(held_head) = lock;
-}
-
-static void lock_mark_free(rlock_lock *lock)
-{
-	if (!lock->held) {
-		return;
-	}
-	if (lock->prev_held) {
-		lock->prev_held->next_held = lock->next_held;
-	} else {
-		RLOCK_G(held_head) = lock->next_held;
-	}
-	if (lock->next_held) {
-		lock->next_held->prev_held = lock->prev_held;
-	}
-	lock->prev_held = lock->next_held = NULL;
-	lock->held = false;
-}
-
-/* Our lease is gone: someone else's token holds the key, or nobody's. */
-static void lock_mark_lost(rlock_lock *lock)
-{
-	lock_mark_free(lock);
-	lock->lost = true;
-	RLOCK_G(stats).lost++;
-}
-
-/* ---- the round trips ---- */
-
-static zend_result lock_new_token(rlock_lock *lock)
-{
-	unsigned char raw[RLOCK_TOKEN_BYTES];
-	static const char hex[] = "0123456789abcdef";
-
-	if (php_random_bytes_throw(raw, sizeof(raw)) == FAILURE) {
-		return FAILURE;
-	}
-	for (size_t i = 0; i < sizeof(raw); i++) {
-		lock->token[2 * i] = hex[raw[i] >> 4];
-		lock->token[2 * i + 1] = hex[raw[i] & 15];
-	}
-	lock->token[sizeof(lock->token) - 1] = '\0';
-	return SUCCESS;
-}
-
-/* Runs script with ARGV = token[, ttl]; ttl < 0 leaves it out. */
-static redisReply *lock_run(rlock_lock *lock, rlock_script *script, zend_long ttl)
-{
-	char ttl_buf[MAX_LENGTH_OF_LONG];
-	const char *argv[2] = {lock->token, ttl_buf};
-	size_t argvlen[2] = {sizeof(lock->token) - 1, 0};
-
-	if (ttl >= 0) {
-		argvlen[1] = snprintf(ttl_buf, sizeof(ttl_buf), ZEND_LONG_FMT, ttl);
-	}
-	return rlock_script_run(lock->cfg.conn, &lock->cfg.timeouts, script, lock->key,
-		ttl >= 0 ? 2 : 1, argv, argvlen);
-}
-
-/* An integer reply, or false (c->error set) on failure or an unexpected reply. */
-static bool lock_run_int(rlock_lock *lock, rlock_script *script, zend_long ttl, zend_long *out)
-{
-	redisReply *reply = lock_run(lock, script, ttl);
-	bool ok = reply && reply->type == REDIS_REPLY_INTEGER;
-
-	if (ok) {
-		*out = (zend_long) reply->integer;
-	} else if (reply) {
-		snprintf(lock->cfg.conn->error, sizeof(lock->cfg.conn->error),
-			"unexpected reply type %d from %s", reply->type, lock->cfg.conn->server.display);
-	}
-	if (reply) {
-		freeReplyObject(reply);
-	}
-	return ok;
-}
-
-static acquire_outcome lock_try(rlock_lock *lock, zend_long *holder_ttl)
-{
-	redisReply *reply = lock_run(lock, &rlock_script_acquire, lock->cfg.ttl);
-	acquire_outcome outcome = ACQUIRE_FAILED;
-
-	if (!reply) {
-		return ACQUIRE_FAILED;
-	}
-	if (reply->type == REDIS_REPLY_STATUS) {
-		outcome = ACQUIRE_TAKEN;
-	} else if (reply->type == REDIS_REPLY_INTEGER) {
-		*holder_ttl = (zend_long) reply->integer;
-		outcome = ACQUIRE_BUSY;
-	} else {
-		snprintf(lock->cfg.conn->error, sizeof(lock->cfg.conn->error),
-			"unexpected reply type %d from %s", reply->type, lock->cfg.conn->server.display);
-	}
-	freeReplyObject(reply);
-	return outcome;
-}
-
-/* Frees our lock without throwing: for destructors and request end.
- * False only when Redis could not be reached. */
-static bool lock_release_quietly(rlock_lock *lock)
-{
-	zend_long deleted;
-
-	if (!lock_run_int(lock, &rlock_script_release, -1, &deleted)) {
-		return false;
-	}
-	if (deleted) {
-		RLOCK_G(stats).auto_released++;
-		lock_mark_free(lock);
-	} else {
-		lock_mark_lost(lock);
-	}
-	return true;
-}
-
 static void throw_connection_error(const rlock_lock *lock)
 {
 	zend_throw_exception(rlock_ce_connection_exception, lock->cfg.conn->error, 0);
 }
 
-/* ---- the operations behind the methods ---- */
-
-/* 1: ours, 0: not within wait_ms, -1: thrown. Polls for now; wake-ups replace it. */
+/* 1: ours, 0: not within wait_ms, -1: thrown. */
 static int lock_acquire(rlock_lock *lock, zend_long wait_ms)
 {
-	int64_t deadline = now_us() + (int64_t) wait_ms * 1000, pause = 1000;
-	zend_long holder_ttl = 0;
+	rlock_lease_outcome outcome = rlock_lease_acquire(lock, wait_ms);
 
-	if (lock_is_ours(lock)) {
-		/* Same token: refreshes our lease, or tells us it was lost meanwhile. */
-		acquire_outcome again = lock_try(lock, &holder_ttl);
-		if (again == ACQUIRE_TAKEN) {
-			return 1;
-		}
-		if (again == ACQUIRE_FAILED) {
-			throw_connection_error(lock);
-			return -1;
-		}
-		lock_mark_lost(lock);
-	}
-	if (lock_new_token(lock) == FAILURE) {
+	if (outcome == RLOCK_LEASE_FAILED) {
+		throw_connection_error(lock);
 		return -1;
 	}
-	for (;;) {
-		acquire_outcome outcome = lock_try(lock, &holder_ttl);
-		int64_t left;
-
-		if (outcome == ACQUIRE_TAKEN) {
-			lock_mark_held(lock);
-			RLOCK_G(stats).acquired++;
-			return 1;
-		}
-		if (outcome == ACQUIRE_FAILED) {
-			char error[RLOCK_CONN_ERROR_MAX];
-
-			/* The script may have run before the reply was lost: undo it, so
-			 * nothing outlives this failure but what its TTL would end anyway. */
-			memcpy(error, lock->cfg.conn->error, sizeof(error));
-			if (!lock->cfg.conn->connect_failed) {
-				zend_long ignored;
-				lock_run_int(lock, &rlock_script_release, -1, &ignored);
-			}
-			zend_throw_exception(rlock_ce_connection_exception, error, 0);
-			return -1;
-		}
-		left = deadline - now_us();
-		if (left <= 0) {
-			RLOCK_G(stats).busy++;
-			return 0;
-		}
-		if (holder_ttl > 0 && holder_ttl * 1000 < pause) {
-			pause = holder_ttl * 1000;
-		}
-		sleep_us(MIN(pause, left));
-		pause = MIN(pause * 2, RLOCK_POLL_MAX_MS * 1000);
-	}
+	return outcome == RLOCK_LEASE_TAKEN;
 }
 
-/* 1: released, 0: not ours (any more), -1: thrown; the lock then stays
- * ours so that a retry, or request end, can free it. */
+/* 1: released, 0: not ours (any more), -1: thrown. */
 static int lock_release(rlock_lock *lock)
 {
-	zend_long deleted;
+	rlock_lease_outcome outcome = rlock_lease_release(lock);
 
-	if (!lock_is_ours(lock)) {
-		return 0;
-	}
-	if (!lock_run_int(lock, &rlock_script_release, -1, &deleted)) {
+	if (outcome == RLOCK_LEASE_FAILED) {
 		throw_connection_error(lock);
 		return -1;
 	}
-	if (!deleted) {
-		lock_mark_lost(lock);
-		return 0;
+	if (outcome == RLOCK_LEASE_TAKEN) {
+		RLOCK_G(stats).released++;
 	}
-	lock_mark_free(lock);
-	RLOCK_G(stats).released++;
-	return 1;
-}
-
-/* Our lease's remaining ms (-1: no expiry), -2 when not ours, -3 thrown. */
-static zend_long lock_remaining(rlock_lock *lock)
-{
-	zend_long ms;
-
-	if (!lock_is_ours(lock)) {
-		return -2;
-	}
-	if (!lock_run_int(lock, &rlock_script_remaining, -1, &ms)) {
-		throw_connection_error(lock);
-		return -3;
-	}
-	if (ms == -2) {
-		lock_mark_lost(lock);
-	}
-	return ms;
+	return outcome == RLOCK_LEASE_TAKEN;
 }
 
 /* ---- object handlers ---- */
@@ -302,15 +66,18 @@ static void lock_free(zend_object *obj)
 {
 	rlock_lock *lock = lock_from_obj(obj);
 
-	if (lock_is_ours(lock) && lock->cfg.auto_release) {
-		lock_release_quietly(lock);
+	if (rlock_lease_is_ours(lock) && lock->cfg.auto_release
+			&& rlock_lease_release(lock) == RLOCK_LEASE_TAKEN) {
+		RLOCK_G(stats).auto_released++;
 	}
-	lock_mark_free(lock);
+	rlock_lease_forget(lock);
 	if (lock->name) {
 		zend_string_release(lock->name);
 	}
-	if (lock->key) {
-		zend_string_release(lock->key);
+	for (int i = 0; i < 3; i++) {
+		if (lock->keys[i]) {
+			zend_string_release(lock->keys[i]);
+		}
 	}
 	rlock_config_dtor(&lock->cfg);
 	zend_object_std_dtor(obj);
@@ -324,26 +91,6 @@ void rlock_lock_init_class(zend_class_entry *ce)
 	lock_handlers.offset = XtOffsetOf(rlock_lock, std);
 	lock_handlers.free_obj = lock_free;
 	lock_handlers.clone_obj = NULL; /* a held lock has one owner */
-}
-
-void rlock_lock_release_held(void)
-{
-	rlock_conn *unreachable[8];
-	int n_unreachable = 0;
-	rlock_lock *lock;
-
-	while ((lock = RLOCK_G(held_head)) != NULL) {
-		bool skip = !lock_is_ours(lock) || !lock->cfg.auto_release;
-
-		/* One dead server costs one timeout at request end, not one per lock. */
-		for (int i = 0; i < n_unreachable && !skip; i++) {
-			skip = unreachable[i] == lock->cfg.conn;
-		}
-		if (!skip && !lock_release_quietly(lock) && n_unreachable < 8) {
-			unreachable[n_unreachable++] = lock->cfg.conn;
-		}
-		lock_mark_free(lock);
-	}
 }
 
 /* ---- methods ---- */
@@ -368,7 +115,9 @@ ZEND_METHOD(RLock, __construct)
 		RETURN_THROWS();
 	}
 	lock->name = zend_string_copy(name);
-	lock->key = rlock_lock_key(lock->cfg.prefix, name);
+	lock->keys[0] = rlock_lock_key(lock->cfg.prefix, name, "");
+	lock->keys[1] = rlock_lock_key(lock->cfg.prefix, name, ":q");
+	lock->keys[2] = rlock_lock_key(lock->cfg.prefix, name, ":e");
 }
 
 ZEND_METHOD(RLock, acquire)
@@ -407,8 +156,9 @@ ZEND_METHOD(RLock, release)
 ZEND_METHOD(RLock, extend)
 {
 	rlock_lock *lock = THIS_LOCK();
-	zend_long ttl = 0, extended;
+	zend_long ttl = 0;
 	bool ttl_is_null = true;
+	rlock_lease_outcome outcome;
 
 	ZEND_PARSE_PARAMETERS_START(0, 1)
 		Z_PARAM_OPTIONAL
@@ -420,19 +170,31 @@ ZEND_METHOD(RLock, extend)
 	} else if (rlock_check_ms(ttl, 1, RLOCK_TTL_MAX, 1) == FAILURE) {
 		RETURN_THROWS();
 	}
-	if (!lock_is_ours(lock)) {
-		RETURN_FALSE;
-	}
-	if (!lock_run_int(lock, &rlock_script_extend, ttl, &extended)) {
+	outcome = rlock_lease_extend(lock, ttl);
+	if (outcome == RLOCK_LEASE_FAILED) {
 		throw_connection_error(lock);
 		RETURN_THROWS();
 	}
-	if (!extended) {
-		lock_mark_lost(lock);
-		RETURN_FALSE;
+	if (outcome == RLOCK_LEASE_TAKEN) {
+		RLOCK_G(stats).extended++;
 	}
-	RLOCK_G(stats).extended++;
-	RETURN_TRUE;
+	RETURN_BOOL(outcome == RLOCK_LEASE_TAKEN);
+}
+
+/* Our remaining lease in ms, -1 when not ours; false when it threw. */
+static bool lock_remaining(rlock_lock *lock, zend_long *ms)
+{
+	rlock_lease_outcome outcome = rlock_lease_remaining(lock, ms);
+
+	if (outcome == RLOCK_LEASE_FAILED) {
+		throw_connection_error(lock);
+		return false;
+	}
+	/* -1 from PTTL (something made our key persistent) reads as "not held": rare enough. */
+	if (outcome == RLOCK_LEASE_BUSY || *ms < 0) {
+		*ms = -1;
+	}
+	return true;
 }
 
 ZEND_METHOD(RLock, isAcquired)
@@ -440,12 +202,10 @@ ZEND_METHOD(RLock, isAcquired)
 	zend_long ms;
 
 	ZEND_PARSE_PARAMETERS_NONE();
-
-	ms = lock_remaining(THIS_LOCK());
-	if (ms == -3) {
+	if (!lock_remaining(THIS_LOCK(), &ms)) {
 		RETURN_THROWS();
 	}
-	RETURN_BOOL(ms >= -1);
+	RETURN_BOOL(ms >= 0);
 }
 
 ZEND_METHOD(RLock, getRemainingTtl)
@@ -453,13 +213,10 @@ ZEND_METHOD(RLock, getRemainingTtl)
 	zend_long ms;
 
 	ZEND_PARSE_PARAMETERS_NONE();
-
-	ms = lock_remaining(THIS_LOCK());
-	if (ms == -3) {
+	if (!lock_remaining(THIS_LOCK(), &ms)) {
 		RETURN_THROWS();
 	}
-	/* -1 from PTTL (someone made our key persistent) cannot be told from "not held" here. */
-	RETURN_LONG(ms < 0 ? -1 : ms);
+	RETURN_LONG(ms);
 }
 
 ZEND_METHOD(RLock, getName)
@@ -473,7 +230,7 @@ ZEND_METHOD(RLock, getToken)
 	rlock_lock *lock = THIS_LOCK();
 
 	ZEND_PARSE_PARAMETERS_NONE();
-	if (!lock_is_ours(lock)) {
+	if (!rlock_lease_is_ours(lock)) {
 		RETURN_NULL();
 	}
 	RETURN_STRINGL(lock->token, sizeof(lock->token) - 1);
@@ -492,7 +249,7 @@ static bool release_after_callback(rlock_lock *lock)
 	zend_object *callback_exception = EG(exception);
 	int released;
 
-	if (!lock_is_ours(lock)) {
+	if (!rlock_lease_is_ours(lock)) {
 		return !lock->lost;
 	}
 	if (callback_exception) {
@@ -576,7 +333,7 @@ ZEND_METHOD(RLock, forceRelease)
 	if (rlock_check_name(name, 1) == FAILURE || rlock_config_init(&cfg, options, 2) == FAILURE) {
 		RETURN_THROWS();
 	}
-	key = rlock_lock_key(cfg.prefix, name);
+	key = rlock_lock_key(cfg.prefix, name, "");
 	argv[1] = ZSTR_VAL(key);
 	argvlen[1] = ZSTR_LEN(key);
 	reply = rlock_conn_call(cfg.conn, &cfg.timeouts, 2, argv, argvlen);

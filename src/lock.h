@@ -10,7 +10,7 @@
 struct rlock_lock {
 	rlock_config cfg;
 	zend_string *name;
-	zend_string *key;
+	zend_string *keys[3];     /* the lock, its wait queue, its waiters' expiry */
 	bool held;                /* our token held the key when we last looked */
 	bool lost;                /* the last hold ended by expiry or takeover */
 	pid_t owner_pid;          /* the process that acquired it; no other may free it */
@@ -25,8 +25,5 @@ extern zend_class_entry *rlock_ce_lock;
 /* Sets up the object handlers once the stub registered the class. */
 void rlock_lock_init_class(zend_class_entry *ce);
 
-/* Frees, at request end, the auto_release locks this process still holds;
- * forgets the rest. Never throws. */
-void rlock_lock_release_held(void);
 
 #endif

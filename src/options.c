@@ -109,13 +109,23 @@ static zend_result opt_read_timeout(rlock_config *cfg, const char *key, zval *va
 	return ms_option(key, value, 1, RLOCK_READ_TIMEOUT_MAX, &cfg->timeouts.read_ms, arg);
 }
 
-static zend_result opt_auto_release(rlock_config *cfg, const char *key, zval *value, uint32_t arg)
+static zend_result bool_option(const char *key, zval *value, bool *out, uint32_t arg)
 {
 	if (expect_type(key, value, _IS_BOOL, "bool", arg) == FAILURE) {
 		return FAILURE;
 	}
-	cfg->auto_release = Z_TYPE_P(value) == IS_TRUE;
+	*out = Z_TYPE_P(value) == IS_TRUE;
 	return SUCCESS;
+}
+
+static zend_result opt_auto_release(rlock_config *cfg, const char *key, zval *value, uint32_t arg)
+{
+	return bool_option(key, value, &cfg->auto_release, arg);
+}
+
+static zend_result opt_fair(rlock_config *cfg, const char *key, zval *value, uint32_t arg)
+{
+	return bool_option(key, value, &cfg->fair, arg);
 }
 
 /* Options of the brief that later versions implement: off is accepted, on is refused
@@ -139,7 +149,7 @@ static const option_entry lock_options[] = {
 	{"cluster", opt_not_yet},
 	{"watchdog", opt_not_yet},
 	{"fencing", opt_not_yet},
-	{"fair", opt_not_yet},
+	{"fair", opt_fair},
 };
 
 static const option_entry *find_option(const zend_string *key)
@@ -168,7 +178,7 @@ static zend_result apply_options(rlock_config *cfg, HashTable *options, uint32_t
 		entry = find_option(key);
 		if (!entry) {
 			zend_argument_value_error(arg, "has an unknown option \"%s\"; known options are servers, "
-				"prefix, ttl, connect_timeout, read_timeout, auto_release", ZSTR_VAL(key));
+				"prefix, ttl, connect_timeout, read_timeout, auto_release, fair", ZSTR_VAL(key));
 			return FAILURE;
 		}
 		ZVAL_DEREF(value);
@@ -189,6 +199,7 @@ zend_result rlock_config_init(rlock_config *cfg, HashTable *options, uint32_t ar
 	cfg->timeouts.connect_ms = RLOCK_G(connect_timeout);
 	cfg->timeouts.read_ms = RLOCK_G(read_timeout);
 	cfg->auto_release = RLOCK_G(auto_release);
+	cfg->fair = false;
 
 	if (options && apply_options(cfg, options, arg_num) == FAILURE) {
 		rlock_config_dtor(cfg);
@@ -238,10 +249,10 @@ zend_result rlock_check_ms(zend_long ms, zend_long min, zend_long max, uint32_t 
 	return SUCCESS;
 }
 
-zend_string *rlock_lock_key(const zend_string *prefix, const zend_string *name)
+zend_string *rlock_lock_key(const zend_string *prefix, const zend_string *name, const char *suffix)
 {
-	size_t len = ZSTR_LEN(prefix) + ZSTR_LEN(name) + 2;
-	zend_string *key = zend_string_alloc(len, 0);
+	size_t suffix_len = strlen(suffix);
+	zend_string *key = zend_string_alloc(ZSTR_LEN(prefix) + ZSTR_LEN(name) + 2 + suffix_len, 0);
 	char *p = ZSTR_VAL(key);
 
 	memcpy(p, ZSTR_VAL(prefix), ZSTR_LEN(prefix));
@@ -250,6 +261,6 @@ zend_string *rlock_lock_key(const zend_string *prefix, const zend_string *name)
 	memcpy(p, ZSTR_VAL(name), ZSTR_LEN(name));
 	p += ZSTR_LEN(name);
 	*p++ = '}';
-	*p = '\0';
+	memcpy(p, suffix, suffix_len + 1);
 	return key;
 }

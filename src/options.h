@@ -19,6 +19,7 @@ typedef struct rlock_config {
 	zend_long ttl;
 	rlock_timeouts timeouts;
 	bool auto_release;
+	bool fair;
 } rlock_config;
 
 /* The INI defaults overridden by options (argument arg_num of the caller).
@@ -32,8 +33,8 @@ zend_result rlock_check_name(const zend_string *name, uint32_t arg_num);
 /* A millisecond count within [min, max], or a ValueError naming argument arg_num. */
 zend_result rlock_check_ms(zend_long ms, zend_long min, zend_long max, uint32_t arg_num);
 
-/* The Redis key of a lock: prefix{name}, the braces keeping every key of one
- * lock in one Redis Cluster slot. */
-zend_string *rlock_lock_key(const zend_string *prefix, const zend_string *name);
+/* A Redis key of a lock: prefix{name}suffix, the braces keeping every key of
+ * one lock (the lock itself, its wait queue) in one Redis Cluster slot. */
+zend_string *rlock_lock_key(const zend_string *prefix, const zend_string *name, const char *suffix);
 
 #endif

@@ -4,26 +4,97 @@
 #include "php_rlock.h"
 #include "scripts.h"
 
-#define RLOCK_SCRIPT_MAX_ARGS 4
+#define RLOCK_SCRIPT_MAX_KEYS 3
+#define RLOCK_SCRIPT_MAX_ARGS 5
 
+/* Shared by the scripts that touch the wait queue. KEYS: lock, queue (waiters
+ * in arrival order, scored by Redis time in us), expiry (the same waiters,
+ * scored by when their registration runs out). A waiter is "channel|token|ttl":
+ * ttl > 0 asks for the lock to be handed over (fair), 0 to be woken to compete. */
+#define QUEUE_LUA \
+	"local lock, queue, expiry = KEYS[1], KEYS[2], KEYS[3]\n" \
+	"local function now_us()\n" \
+	"  local t = redis.call('TIME')\n" \
+	"  return t[1] * 1000000 + t[2]\n" \
+	"end\n" \
+	"local function forget(waiter)\n" \
+	"  redis.call('ZREM', queue, waiter)\n" \
+	"  redis.call('ZREM', expiry, waiter)\n" \
+	"end\n" \
+	"local function purge(now)\n" \
+	"  for _, waiter in ipairs(redis.call('ZRANGEBYSCORE', expiry, '-inf', now, 'LIMIT', 0, 64)) do\n" \
+	"    forget(waiter)\n" \
+	"  end\n" \
+	"end\n" \
+	/* A free lock goes to the first live waiter in line: a PUBLISH nobody hears \
+	 * means that waiter died, so it is dropped and the next one asked. */ \
+	"local function pass_on()\n" \
+	"  if redis.call('EXISTS', queue) == 0 then return end\n" \
+	"  purge(now_us())\n" \
+	"  while true do\n" \
+	"    local waiter = redis.call('ZRANGE', queue, 0, 0)[1]\n" \
+	"    if not waiter then return end\n" \
+	"    local channel, token, ttl = string.match(waiter, '^(.-)|(.-)|(%d+)$')\n" \
+	"    local heard = false\n" \
+	"    if channel then\n" \
+	"      if ttl ~= '0' then redis.call('SET', lock, token, 'PX', ttl) end\n" \
+	"      heard = redis.call('PUBLISH', channel, token) > 0\n" \
+	"      if not heard and ttl ~= '0' then redis.call('DEL', lock) end\n" \
+	"    end\n" \
+	"    if not heard or ttl ~= '0' then forget(waiter) end\n" \
+	"    if heard then return end\n" \
+	"  end\n" \
+	"end\n"
+
+/* ARGV: token, ttl, waiter ("" = do not queue), registration ms, fair ("1"/"0"). */
 rlock_script rlock_script_acquire = {
-	"local v = redis.call('GET', KEYS[1])\n"
-	"if v == false then\n"
-	"  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])\n"
+	QUEUE_LUA
+	"local token, waiter = ARGV[1], ARGV[3]\n"
+	"local holder = redis.call('GET', lock)\n"
+	"if holder == false and ARGV[5] == '1' then\n"
+	"  pass_on()\n" /* waiters in line come first; the first may be us */
+	"  holder = redis.call('GET', lock)\n"
+	"end\n"
+	"if holder == false or holder == token then\n"
+	"  redis.call('SET', lock, token, 'PX', ARGV[2])\n"
+	"  if waiter ~= '' then forget(waiter) end\n"
 	"  return redis.status_reply('OK')\n"
 	"end\n"
-	"if v == ARGV[1] then\n"
-	"  redis.call('PEXPIRE', KEYS[1], ARGV[2])\n"
-	"  return redis.status_reply('OK')\n"
+	"if waiter ~= '' then\n"
+	"  local now = now_us()\n"
+	"  purge(now)\n"
+	"  redis.call('ZADD', queue, 'NX', now, waiter)\n"
+	"  redis.call('ZADD', expiry, now + ARGV[4] * 1000, waiter)\n"
+	"  if redis.call('PTTL', queue) < tonumber(ARGV[4]) then\n"
+	"    redis.call('PEXPIRE', queue, ARGV[4])\n"
+	"    redis.call('PEXPIRE', expiry, ARGV[4])\n"
+	"  end\n"
 	"end\n"
-	"return redis.call('PTTL', KEYS[1])\n",
+	"return redis.call('PTTL', lock)\n",
 	""
 };
 
+/* ARGV: token. */
 rlock_script rlock_script_release = {
-	"if redis.call('GET', KEYS[1]) == ARGV[1] then\n"
-	"  return redis.call('DEL', KEYS[1])\n"
+	QUEUE_LUA
+	"if redis.call('GET', lock) ~= ARGV[1] then return 0 end\n"
+	"redis.call('DEL', lock)\n"
+	"pass_on()\n"
+	"return 1\n",
+	""
+};
+
+/* ARGV: token, waiter. 1 when the lock was handed to us as we gave up. */
+rlock_script rlock_script_leave = {
+	QUEUE_LUA
+	"if redis.call('GET', lock) == ARGV[1] then\n"
+	"  forget(ARGV[2])\n"
+	"  return 1\n"
 	"end\n"
+	"local first = redis.call('ZRANGE', queue, 0, 0)[1] == ARGV[2]\n"
+	"forget(ARGV[2])\n"
+	/* we may have been woken just now: pass the wake-up on */
+	"if first and redis.call('EXISTS', lock) == 0 then pass_on() end\n"
 	"return 0\n",
 	""
 };
@@ -59,6 +130,7 @@ void rlock_scripts_init(void)
 {
 	script_hash(&rlock_script_acquire);
 	script_hash(&rlock_script_release);
+	script_hash(&rlock_script_leave);
 	script_hash(&rlock_script_extend);
 	script_hash(&rlock_script_remaining);
 }
@@ -69,28 +141,34 @@ static bool is_noscript(const redisReply *reply)
 }
 
 redisReply *rlock_script_run(rlock_conn *c, const rlock_timeouts *t, rlock_script *script,
-	const zend_string *key, int argc, const char **argv, const size_t *argvlen)
+	int numkeys, zend_string *const *keys, int argc, const char **argv, const size_t *argvlen)
 {
-	const char *cmd[4 + RLOCK_SCRIPT_MAX_ARGS];
-	size_t cmdlen[4 + RLOCK_SCRIPT_MAX_ARGS];
+	const char *cmd[3 + RLOCK_SCRIPT_MAX_KEYS + RLOCK_SCRIPT_MAX_ARGS];
+	size_t cmdlen[3 + RLOCK_SCRIPT_MAX_KEYS + RLOCK_SCRIPT_MAX_ARGS];
+	char numkeys_str[2] = {(char) ('0' + numkeys), '\0'};
+	int n = 3;
 	redisReply *reply;
 
-	ZEND_ASSERT(argc <= RLOCK_SCRIPT_MAX_ARGS);
+	ZEND_ASSERT(numkeys >= 1 && numkeys <= RLOCK_SCRIPT_MAX_KEYS && argc <= RLOCK_SCRIPT_MAX_ARGS);
 	cmd[0] = "EVALSHA"; cmdlen[0] = 7;
 	cmd[1] = script->sha; cmdlen[1] = 40;
-	cmd[2] = "1"; cmdlen[2] = 1;
-	cmd[3] = ZSTR_VAL(key); cmdlen[3] = ZSTR_LEN(key);
-	memcpy(cmd + 4, argv, argc * sizeof(*argv));
-	memcpy(cmdlen + 4, argvlen, argc * sizeof(*argvlen));
+	cmd[2] = numkeys_str; cmdlen[2] = 1;
+	for (int i = 0; i < numkeys; i++, n++) {
+		cmd[n] = ZSTR_VAL(keys[i]);
+		cmdlen[n] = ZSTR_LEN(keys[i]);
+	}
+	memcpy(cmd + n, argv, argc * sizeof(*argv));
+	memcpy(cmdlen + n, argvlen, argc * sizeof(*argvlen));
+	n += argc;
 
-	reply = rlock_conn_command(c, t, 4 + argc, cmd, cmdlen);
+	reply = rlock_conn_command(c, t, n, cmd, cmdlen);
 	if (reply && is_noscript(reply)) {
 		/* EVAL both runs and caches the script: still one round trip. */
 		freeReplyObject(reply);
 		RLOCK_G(stats).script_loads++;
 		cmd[0] = "EVAL"; cmdlen[0] = 4;
 		cmd[1] = script->body; cmdlen[1] = strlen(script->body);
-		reply = rlock_conn_command(c, t, 4 + argc, cmd, cmdlen);
+		reply = rlock_conn_command(c, t, n, cmd, cmdlen);
 	}
 	return rlock_conn_reject_errors(c, reply);
 }

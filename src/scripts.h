@@ -9,14 +9,22 @@ typedef struct rlock_script {
 	char sha[41]; /* filled in at MINIT */
 } rlock_script;
 
-/* KEYS[1] lock, ARGV token, ttl: status OK when the lock is ours (taken, or
- * already ours: a retry is safe), else the holder's remaining ms. */
+/* The queue scripts take KEYS lock, queue, expiry (see src/scripts.c). */
+
+/* ARGV token, ttl, waiter, registration ms, fair: status OK when the lock is ours
+ * (taken, or already ours: a retry is safe), else the holder's remaining ms; a
+ * non-empty waiter is queued (or kept in line) for a wake-up. */
 extern rlock_script rlock_script_acquire;
-/* KEYS[1] lock, ARGV token: 1 when our token held it and it was deleted, else 0. */
+/* ARGV token: 1 when our token held the lock and it was freed — and handed to,
+ * or woken for, the first live waiter — else 0. */
 extern rlock_script rlock_script_release;
-/* KEYS[1] lock, ARGV token, ttl: 1 when our token holds it and the lease was reset, else 0. */
+/* ARGV token, waiter: leaves the queue; 1 when the lock was handed to us meanwhile. */
+extern rlock_script rlock_script_leave;
+
+/* These take KEYS lock only. */
+/* ARGV token, ttl: 1 when our token holds it and the lease was reset, else 0. */
 extern rlock_script rlock_script_extend;
-/* KEYS[1] lock, ARGV token: our remaining ms (PTTL), or -2 when our token does not hold it. */
+/* ARGV token: our remaining ms (PTTL), or -2 when our token does not hold it. */
 extern rlock_script rlock_script_remaining;
 
 void rlock_scripts_init(void);
@@ -24,6 +32,6 @@ void rlock_scripts_init(void);
 /* EVALSHA, and EVAL when the server does not know the script yet (NOSCRIPT:
  * a restart or SCRIPT FLUSH). Error replies come back as NULL with c->error set. */
 redisReply *rlock_script_run(rlock_conn *c, const rlock_timeouts *t, rlock_script *script,
-	const zend_string *key, int argc, const char **argv, const size_t *argvlen);
+	int numkeys, zend_string *const *keys, int argc, const char **argv, const size_t *argvlen);
 
 #endif

@@ -90,7 +90,7 @@ bool(true)
 bool(false)
 bool(true)
 bool(true)
-reconnects: 1, script reloads (NOSCRIPT -> EVAL): 2
+reconnects: 1, script reloads (NOSCRIPT -> EVAL): 1
 -- Redis down
 release while down: cannot connect to redis://127.0.0.1:PORT/0: Connection refused
 acquire while down: cannot connect to redis://127.0.0.1:PORT/0: Connection refused

@@ -1,5 +1,5 @@
 --TEST--
-One round trip each: an acquire+release pair is two EVALSHA calls and nothing else (INFO commandstats)
+One round trip each: an acquire+release pair is one SET NX PX and one EVALSHA, nothing else (INFO commandstats)
 --EXTENSIONS--
 rlock
 --SKIPIF--
@@ -62,9 +62,9 @@ echo "new connections: ", $redis->info('total_connections_received') - $connecti
 --CLEAN--
 <?php require __DIR__ . '/inc/server.inc'; TestRedis::cleanup(__FILE__); ?>
 --EXPECT--
-acquire + release: del+1 evalsha+2 get+2 set+1
-100 pairs: del+100 evalsha+200 get+200 set+100
-refused acquire: evalsha+1 get+1 pttl+1
+acquire + release: del+1 evalsha+1 exists+1 get+1 set+1
+100 pairs: del+100 evalsha+100 exists+100 get+100 set+100
+refused acquire: set+1
 first extend (script unknown: NOSCRIPT, then EVAL): eval+1 evalsha+1 get+1 pexpire+1
 extend: evalsha+1 get+1 pexpire+1
 new connections: 0

@@ -1,0 +1,373 @@
+/* rlock: a lock's lease in Redis — take it (once, or waiting for a wake-up),
+ * give it back, extend it, ask about it — and the list of leases this process
+ * holds, which request end frees. Never throws: failures leave c->error set. */
+#include <unistd.h>
+#include "php.h"
+#if PHP_VERSION_ID >= 80200
+# include "ext/random/php_random.h"
+#else
+# include "ext/standard/php_random.h"
+#endif
+#include "php_rlock.h"
+#include "lease.h"
+#include "scripts.h"
+#include "wait.h"
+#include "clock.h"
+
+/* How long a waiter's place in line outlives its own deadline (ms). */
+#define RLOCK_WAITER_GRACE_MS 1000
+
+/* ---- which leases this process holds ---- */
+
+bool rlock_lease_is_ours(const rlock_lock *lock)
+{
+	return lock->held && lock->owner_pid == getpid();
+}
+
+static void lease_mark_held(rlock_lock *lock)
+{
+	RLOCK_G(stats).acquired++;
+	if (lock->held) {
+		return;
+	}
+	lock->held = true;
+	lock->lost = false;
+	lock->owner_pid = getpid();
+	lock->prev_held = NULL;
+	lock->next_held = RLOCK_G(held_head);
+	if (lock->next_held) {
+		lock->next_held->prev_held = lock;
+	}
+	RLOCK_G(held_head) = lock;
+}
+
+void rlock_lease_forget(rlock_lock *lock)
+{
+	if (!lock->held) {
+		return;
+	}
+	if (lock->prev_held) {
+		lock->prev_held->next_held = lock->next_held;
+	} else {
+		RLOCK_G(held_head) = lock->next_held;
+	}
+	if (lock->next_held) {
+		lock->next_held->prev_held = lock->prev_held;
+	}
+	lock->prev_held = lock->next_held = NULL;
+	lock->held = false;
+}
+
+/* Our lease is gone: someone else's token holds the key, or nobody's. */
+static void lease_mark_lost(rlock_lock *lock)
+{
+	rlock_lease_forget(lock);
+	lock->lost = true;
+	RLOCK_G(stats).lost++;
+}
+
+/* ---- round trips ---- */
+
+static zend_result lease_new_token(rlock_lock *lock)
+{
+	unsigned char raw[RLOCK_TOKEN_BYTES];
+	static const char hex[] = "0123456789abcdef";
+
+	if (php_random_bytes_silent(raw, sizeof(raw)) == FAILURE) {
+		snprintf(lock->cfg.conn->error, sizeof(lock->cfg.conn->error), "no random bytes for a token");
+		return FAILURE;
+	}
+	for (size_t i = 0; i < sizeof(raw); i++) {
+		lock->token[2 * i] = hex[raw[i] >> 4];
+		lock->token[2 * i + 1] = hex[raw[i] & 15];
+	}
+	lock->token[sizeof(lock->token) - 1] = '\0';
+	return SUCCESS;
+}
+
+static void unexpected_reply(rlock_lock *lock, const redisReply *reply)
+{
+	snprintf(lock->cfg.conn->error, sizeof(lock->cfg.conn->error),
+		"unexpected reply type %d from %s", reply->type, lock->cfg.conn->server.display);
+}
+
+/* Runs script on the lock's first numkeys keys with ARGV = token, then extra. */
+static redisReply *lease_run(rlock_lock *lock, rlock_script *script, int numkeys,
+	int extra_argc, const char **extra, const size_t *extra_len)
+{
+	const char *argv[5] = {lock->token};
+	size_t argvlen[5] = {sizeof(lock->token) - 1};
+
+	memcpy(argv + 1, extra, extra_argc * sizeof(*extra));
+	memcpy(argvlen + 1, extra_len, extra_argc * sizeof(*extra_len));
+	return rlock_script_run(lock->cfg.conn, &lock->cfg.timeouts, script, numkeys, lock->keys,
+		1 + extra_argc, argv, argvlen);
+}
+
+/* An integer reply, or false on failure or an unexpected reply. */
+static bool lease_run_int(rlock_lock *lock, rlock_script *script, int numkeys,
+	int extra_argc, const char **extra, const size_t *extra_len, zend_long *out)
+{
+	redisReply *reply = lease_run(lock, script, numkeys, extra_argc, extra, extra_len);
+	bool ok = reply && reply->type == REDIS_REPLY_INTEGER;
+
+	if (ok) {
+		*out = (zend_long) reply->integer;
+	} else if (reply) {
+		unexpected_reply(lock, reply);
+	}
+	if (reply) {
+		freeReplyObject(reply);
+	}
+	return ok;
+}
+
+/* The acquire script: OK, or the holder's remaining ms. waiter "" does not queue. */
+static rlock_lease_outcome lease_attempt(rlock_lock *lock, const char *waiter, zend_long register_ms,
+	zend_long *holder_ttl)
+{
+	char ttl[MAX_LENGTH_OF_LONG], reg[MAX_LENGTH_OF_LONG];
+	const char *argv[4] = {ttl, waiter, reg, lock->cfg.fair ? "1" : "0"};
+	size_t argvlen[4] = {0, strlen(waiter), 0, 1};
+	rlock_lease_outcome outcome = RLOCK_LEASE_FAILED;
+	redisReply *reply;
+
+	argvlen[0] = snprintf(ttl, sizeof(ttl), ZEND_LONG_FMT, lock->cfg.ttl);
+	argvlen[2] = snprintf(reg, sizeof(reg), ZEND_LONG_FMT, register_ms);
+	reply = lease_run(lock, &rlock_script_acquire, 3, 4, argv, argvlen);
+	if (!reply) {
+		return RLOCK_LEASE_FAILED;
+	}
+	if (reply->type == REDIS_REPLY_STATUS) {
+		outcome = RLOCK_LEASE_TAKEN;
+	} else if (reply->type == REDIS_REPLY_INTEGER) {
+		*holder_ttl = (zend_long) reply->integer;
+		outcome = RLOCK_LEASE_BUSY;
+	} else {
+		unexpected_reply(lock, reply);
+	}
+	freeReplyObject(reply);
+	return outcome;
+}
+
+/* The uncontended fast path: a plain SET NX PX, cheaper for Redis than a script.
+ * Only a resend after a dropped connection needs the script, to recognise our
+ * own token from the first send. */
+static rlock_lease_outcome lease_set_nx(rlock_lock *lock)
+{
+	rlock_conn *c = lock->cfg.conn;
+	char ttl[MAX_LENGTH_OF_LONG];
+	const char *argv[6] = {"SET", ZSTR_VAL(lock->keys[0]), lock->token, "NX", "PX", ttl};
+	size_t argvlen[6] = {3, ZSTR_LEN(lock->keys[0]), sizeof(lock->token) - 1, 2, 2, 0};
+	redisReply *reply;
+	rlock_lease_outcome outcome = RLOCK_LEASE_FAILED;
+	zend_long ignored;
+
+	argvlen[5] = snprintf(ttl, sizeof(ttl), ZEND_LONG_FMT, lock->cfg.ttl);
+	reply = rlock_conn_call(c, &lock->cfg.timeouts, 6, argv, argvlen);
+	if (!reply) {
+		return RLOCK_LEASE_FAILED;
+	}
+	if (reply->type == REDIS_REPLY_STATUS) {
+		outcome = RLOCK_LEASE_TAKEN;
+	} else if (reply->type == REDIS_REPLY_NIL) {
+		outcome = c->resent ? lease_attempt(lock, "", 0, &ignored) : RLOCK_LEASE_BUSY;
+	} else {
+		unexpected_reply(lock, reply);
+	}
+	freeReplyObject(reply);
+	return outcome;
+}
+
+/* Undoes whatever a failed attempt may have done before its reply was lost, so
+ * that nothing outlives the failure but what a TTL ends anyway. */
+static void lease_abandon(rlock_lock *lock, const char *waiter)
+{
+	char error[RLOCK_CONN_ERROR_MAX];
+	const char *argv[1] = {waiter};
+	size_t argvlen[1] = {strlen(waiter)};
+	zend_long ignored;
+
+	if (lock->cfg.conn->connect_failed) {
+		return; /* nothing was sent */
+	}
+	memcpy(error, lock->cfg.conn->error, sizeof(error));
+	if (*waiter) {
+		lease_run_int(lock, &rlock_script_leave, 3, 1, argv, argvlen, &ignored);
+	}
+	lease_run_int(lock, &rlock_script_release, 3, 0, NULL, NULL, &ignored);
+	memcpy(lock->cfg.conn->error, error, sizeof(error));
+}
+
+/* Leaves the wait queue at our deadline; the lock may have been handed to us meanwhile. */
+static rlock_lease_outcome lease_give_up(rlock_lock *lock, const char *waiter)
+{
+	const char *argv[1] = {waiter};
+	size_t argvlen[1] = {strlen(waiter)};
+	zend_long handed;
+
+	if (!lease_run_int(lock, &rlock_script_leave, 3, 1, argv, argvlen, &handed)) {
+		return RLOCK_LEASE_FAILED;
+	}
+	return handed ? RLOCK_LEASE_TAKEN : RLOCK_LEASE_BUSY;
+}
+
+/* Queues as a waiter and sleeps until a release wakes us (or hands us the lock,
+ * when fair), the holder's lease runs out, or the deadline passes. Each wake-up
+ * costs one attempt, however long the wait. */
+static rlock_lease_outcome lease_wait(rlock_lock *lock, int64_t deadline)
+{
+	rlock_conn *c = lock->cfg.conn;
+	char waiter[sizeof(c->wake_channel) + sizeof(lock->token) + MAX_LENGTH_OF_LONG + 2];
+
+	for (;;) {
+		int64_t left = deadline - rlock_now_us();
+		zend_long holder_ttl = -1;
+		rlock_lease_outcome outcome;
+		rlock_wake wake;
+		int64_t slice;
+
+		/* Listening before queueing: a release right after our attempt still reaches us. */
+		if (rlock_wait_ready(c, &lock->cfg.timeouts) == FAILURE) {
+			return RLOCK_LEASE_FAILED;
+		}
+		snprintf(waiter, sizeof(waiter), "%s|%s|" ZEND_LONG_FMT, c->wake_channel, lock->token,
+			lock->cfg.fair ? lock->cfg.ttl : 0);
+		outcome = lease_attempt(lock, waiter, MAX(left, 0) / 1000 + RLOCK_WAITER_GRACE_MS, &holder_ttl);
+		if (outcome == RLOCK_LEASE_FAILED) {
+			lease_abandon(lock, waiter);
+			return RLOCK_LEASE_FAILED;
+		}
+		if (outcome == RLOCK_LEASE_TAKEN) {
+			return RLOCK_LEASE_TAKEN;
+		}
+		left = deadline - rlock_now_us();
+		if (left <= 0) {
+			return lease_give_up(lock, waiter);
+		}
+		/* A holder that never releases is waited out, not waited for: wake at its expiry. */
+		slice = holder_ttl >= 0 ? MIN(left, (int64_t) holder_ttl * 1000 + 1000) : left;
+		wake = rlock_wait_for(c, lock->token, slice);
+		if (wake == RLOCK_WAKE_WOKEN && lock->cfg.fair) {
+			return RLOCK_LEASE_TAKEN; /* a fair release hands the lock over before waking us */
+		}
+		if (wake == RLOCK_WAKE_INTERRUPTED) {
+			return lease_give_up(lock, waiter);
+		}
+	}
+}
+
+rlock_lease_outcome rlock_lease_acquire(rlock_lock *lock, zend_long wait_ms)
+{
+	int64_t deadline = rlock_now_us() + (int64_t) wait_ms * 1000;
+	rlock_lease_outcome outcome;
+	zend_long ignored;
+
+	if (rlock_lease_is_ours(lock)) {
+		/* Same token: refreshes our lease, or tells us it was lost meanwhile. */
+		outcome = lease_attempt(lock, "", 0, &ignored);
+		if (outcome != RLOCK_LEASE_BUSY) {
+			return outcome;
+		}
+		lease_mark_lost(lock);
+	}
+	if (lease_new_token(lock) == FAILURE) {
+		return RLOCK_LEASE_FAILED;
+	}
+	if (wait_ms > 0) {
+		outcome = lease_wait(lock, deadline);
+	} else if (lock->cfg.fair) {
+		outcome = lease_attempt(lock, "", 0, &ignored); /* never jumps the queue */
+	} else {
+		outcome = lease_set_nx(lock);
+	}
+	if (outcome == RLOCK_LEASE_TAKEN) {
+		lease_mark_held(lock);
+	} else if (outcome == RLOCK_LEASE_BUSY) {
+		RLOCK_G(stats).busy++;
+	} else if (wait_ms == 0) {
+		lease_abandon(lock, "");
+	}
+	return outcome;
+}
+
+rlock_lease_outcome rlock_lease_release(rlock_lock *lock)
+{
+	zend_long released;
+
+	if (!rlock_lease_is_ours(lock)) {
+		return RLOCK_LEASE_BUSY;
+	}
+	if (!lease_run_int(lock, &rlock_script_release, 3, 0, NULL, NULL, &released)) {
+		return RLOCK_LEASE_FAILED; /* still ours: a retry, or request end, frees it */
+	}
+	if (!released) {
+		lease_mark_lost(lock);
+		return RLOCK_LEASE_BUSY;
+	}
+	rlock_lease_forget(lock);
+	return RLOCK_LEASE_TAKEN;
+}
+
+rlock_lease_outcome rlock_lease_extend(rlock_lock *lock, zend_long ttl_ms)
+{
+	char ttl[MAX_LENGTH_OF_LONG];
+	const char *argv[1] = {ttl};
+	size_t argvlen[1];
+	zend_long extended;
+
+	if (!rlock_lease_is_ours(lock)) {
+		return RLOCK_LEASE_BUSY;
+	}
+	argvlen[0] = snprintf(ttl, sizeof(ttl), ZEND_LONG_FMT, ttl_ms);
+	if (!lease_run_int(lock, &rlock_script_extend, 1, 1, argv, argvlen, &extended)) {
+		return RLOCK_LEASE_FAILED;
+	}
+	if (!extended) {
+		lease_mark_lost(lock);
+		return RLOCK_LEASE_BUSY;
+	}
+	return RLOCK_LEASE_TAKEN;
+}
+
+rlock_lease_outcome rlock_lease_remaining(rlock_lock *lock, zend_long *ms)
+{
+	*ms = -2;
+	if (!rlock_lease_is_ours(lock)) {
+		return RLOCK_LEASE_BUSY;
+	}
+	if (!lease_run_int(lock, &rlock_script_remaining, 1, 0, NULL, NULL, ms)) {
+		return RLOCK_LEASE_FAILED;
+	}
+	if (*ms == -2) {
+		lease_mark_lost(lock);
+		return RLOCK_LEASE_BUSY;
+	}
+	return RLOCK_LEASE_TAKEN;
+}
+
+void rlock_lease_release_held(void)
+{
+	rlock_conn *unreachable[8];
+	int n_unreachable = 0;
+	rlock_lock *lock;
+
+	while ((lock = RLOCK_G(held_head)) != NULL) {
+		bool skip = !rlock_lease_is_ours(lock) || !lock->cfg.auto_release;
+
+		/* One dead server costs one timeout at request end, not one per lock. */
+		for (int i = 0; i < n_unreachable && !skip; i++) {
+			skip = unreachable[i] == lock->cfg.conn;
+		}
+		if (!skip) {
+			rlock_lease_outcome outcome = rlock_lease_release(lock);
+
+			if (outcome == RLOCK_LEASE_TAKEN) {
+				RLOCK_G(stats).auto_released++;
+			} else if (outcome == RLOCK_LEASE_FAILED && n_unreachable < 8) {
+				unreachable[n_unreachable++] = lock->cfg.conn;
+			}
+		}
+		rlock_lease_forget(lock);
+	}
+}

@@ -1,0 +1,139 @@
+/* rlock: waking blocked waiters — one pub/sub subscriber connection per worker.
+ *
+ * A waiter queues itself in Redis under its process's wake channel; a release
+ * PUBLISHes the waiter's token there. The waiter sleeps in poll() on the
+ * subscriber socket, so it costs Redis nothing while it waits, and its own
+ * deadline — never read_timeout — bounds the sleep. */
+#include <errno.h>
+#include <poll.h>
+#include <unistd.h>
+#include "php.h"
+#if PHP_VERSION_ID >= 80200
+# include "ext/random/php_random.h"
+#else
+# include "ext/standard/php_random.h"
+#endif
+#include "php_rlock.h"
+#include "clock.h"
+
+#if PHP_VERSION_ID >= 80200
+# define RLOCK_TIMED_OUT() zend_atomic_bool_load_ex(&EG(timed_out))
+#else
+# define RLOCK_TIMED_OUT() EG(timed_out)
+#endif
+#include "wait.h"
+
+/* A channel name no other process shares: a fork gets a new one. */
+static zend_result new_channel(rlock_conn *c)
+{
+	unsigned char raw[12];
+	static const char hex[] = "0123456789abcdef";
+	char *p;
+
+	if (php_random_bytes_silent(raw, sizeof(raw)) == FAILURE) {
+		snprintf(c->error, sizeof(c->error), "no random bytes for a wake channel");
+		return FAILURE;
+	}
+	p = c->wake_channel + snprintf(c->wake_channel, sizeof(c->wake_channel), "rlock-wake:");
+	for (size_t i = 0; i < sizeof(raw); i++) {
+		*p++ = hex[raw[i] >> 4];
+		*p++ = hex[raw[i] & 15];
+	}
+	*p = '\0';
+	return SUCCESS;
+}
+
+zend_result rlock_wait_ready(rlock_conn *c, const rlock_timeouts *t)
+{
+	redisReply *reply;
+
+	if (c->sub && (c->sub_pid != getpid() || c->sub->err)) {
+		rlock_conn_close_subscriber(c);
+	}
+	if (c->sub) {
+		return SUCCESS;
+	}
+	if (new_channel(c) == FAILURE) {
+		return FAILURE;
+	}
+	c->sub = rlock_conn_connect(c, t, false); /* channels ignore SELECT */
+	if (!c->sub) {
+		return FAILURE;
+	}
+	c->sub_pid = getpid();
+	reply = redisCommand(c->sub, "SUBSCRIBE %s", c->wake_channel);
+	if (!reply || reply->type != REDIS_REPLY_ARRAY) {
+		snprintf(c->error, sizeof(c->error), "cannot subscribe to wake-ups on %s: %s",
+			c->server.display, reply && reply->str ? reply->str : c->sub->errstr);
+		if (reply) {
+			freeReplyObject(reply);
+		}
+		rlock_conn_close_subscriber(c);
+		return FAILURE;
+	}
+	freeReplyObject(reply);
+	return SUCCESS;
+}
+
+/* A ["message", channel, payload] whose payload is token? */
+static bool is_wake_for(const redisReply *reply, const char *token)
+{
+	return reply->type == REDIS_REPLY_ARRAY && reply->elements == 3
+		&& reply->element[2]->type == REDIS_REPLY_STRING
+		&& strcmp(reply->element[2]->str, token) == 0;
+}
+
+/* Takes every message already read; true if one was ours. */
+static bool drain(rlock_conn *c, const char *token, bool *lost)
+{
+	bool woken = false;
+	void *reply;
+
+	for (;;) {
+		if (redisGetReplyFromReader(c->sub, &reply) != REDIS_OK) {
+			*lost = true;
+			return woken;
+		}
+		if (!reply) {
+			return woken;
+		}
+		woken = woken || is_wake_for(reply, token);
+		freeReplyObject(reply);
+	}
+}
+
+rlock_wake rlock_wait_for(rlock_conn *c, const char *token, int64_t timeout_us)
+{
+	int64_t deadline = rlock_now_us() + timeout_us;
+	bool lost = false;
+
+	for (;;) {
+		struct pollfd pfd = {c->sub->fd, POLLIN, 0};
+		int64_t left = deadline - rlock_now_us();
+		int ready;
+
+		if (drain(c, token, &lost)) {
+			return RLOCK_WAKE_WOKEN;
+		}
+		if (lost) {
+			break;
+		}
+		if (left <= 0) {
+			return RLOCK_WAKE_TIMEOUT;
+		}
+		/* poll() counts in ms: round up, so we never wake before the deadline. */
+		ready = poll(&pfd, 1, (int) MIN((left + 999) / 1000, INT_MAX));
+		if (ready < 0 && errno == EINTR && RLOCK_TIMED_OUT()) {
+			return RLOCK_WAKE_INTERRUPTED; /* max_execution_time: let the engine end the request */
+		}
+		if (ready < 0 && errno != EINTR) {
+			break;
+		}
+		if (ready > 0 && redisBufferRead(c->sub) != REDIS_OK) {
+			break;
+		}
+	}
+	snprintf(c->error, sizeof(c->error), "lost the wake-up subscription to %s", c->server.display);
+	rlock_conn_close_subscriber(c);
+	return RLOCK_WAKE_LOST;
+}

@@ -1,0 +1,23 @@
+/* rlock: waking blocked waiters — one pub/sub subscriber connection per worker. */
+#ifndef RLOCK_WAIT_H
+#define RLOCK_WAIT_H
+
+#include "conn.h"
+
+typedef enum {
+	RLOCK_WAKE_TIMEOUT,
+	RLOCK_WAKE_WOKEN,
+	RLOCK_WAKE_LOST,        /* the subscriber connection broke */
+	RLOCK_WAKE_INTERRUPTED, /* max_execution_time struck: stop waiting */
+} rlock_wake;
+
+/* Makes sure this process listens on its wake channel (c->wake_channel) before
+ * it queues as a waiter: a release that follows can then never be missed. */
+zend_result rlock_wait_ready(rlock_conn *c, const rlock_timeouts *t);
+
+/* Sleeps until a wake-up carrying token arrives or timeout_us passes. Other
+ * messages (left over from earlier waits) are dropped. After RLOCK_WAKE_LOST
+ * the next rlock_wait_ready() makes a new subscriber. */
+rlock_wake rlock_wait_for(rlock_conn *c, const char *token, int64_t timeout_us);
+
+#endif
