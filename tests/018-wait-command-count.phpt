@@ -47,12 +47,12 @@ foreach (['default', 'fair'] as $mode) {
     [$gotLong, $long] = contended_once($redis, $mode, scaled(2000, 1000));
     echo "$mode: acquired ", var_export($gotShort && $gotLong, true),
         "; same commands for a short and a long wait: ", var_export($short === $long, true),
-        "; round trips: set ", $long["set"] ?? 0, ", evalsha ", $long["evalsha"] ?? 0,
+        "; EVALSHA calls (acquire, release of holder and waiter): ", $long['evalsha'] ?? 0,
         "; all commands incl. inside scripts: ", array_sum($long), "\n";
 }
 ?>
 --CLEAN--
 <?php require __DIR__ . '/inc/server.inc'; TestRedis::cleanup(__FILE__); ?>
 --EXPECTF--
-default: acquired true; same commands for a short and a long wait: true; round trips: set %d, evalsha 4; all commands incl. inside scripts: %d
-fair: acquired true; same commands for a short and a long wait: true; round trips: set %d, evalsha 4; all commands incl. inside scripts: %d
+default: acquired true; same commands for a short and a long wait: true; EVALSHA calls (acquire, release of holder and waiter): 4; all commands incl. inside scripts: %d
+fair: acquired true; same commands for a short and a long wait: true; EVALSHA calls (acquire, release of holder and waiter): 4; all commands incl. inside scripts: %d
