@@ -21,6 +21,7 @@ typedef struct rlock_stats {
 	zend_long auto_released; /* freed by object destruction or request end */
 	zend_long extended;
 	zend_long lost;          /* a lease found expired or taken over */
+	zend_long commands;      /* sent on the command connection (round trips) */
 	zend_long connects;
 	zend_long reconnects;
 	zend_long connection_errors;

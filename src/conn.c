@@ -212,6 +212,7 @@ redisReply *rlock_conn_command(rlock_conn *c, const rlock_timeouts *t,
 		RLOCK_G(stats).connection_errors++;
 		return NULL;
 	}
+	RLOCK_G(stats).commands++;
 	reply = redisCommandArgv(c->ctx, argc, argv, argvlen);
 	if (!reply && reused && conn_went_away(c->ctx, errno)) {
 		conn_close(c);
@@ -221,6 +222,7 @@ redisReply *rlock_conn_command(rlock_conn *c, const rlock_timeouts *t,
 		}
 		RLOCK_G(stats).reconnects++;
 		c->resent = true;
+		RLOCK_G(stats).commands++;
 		reply = redisCommandArgv(c->ctx, argc, argv, argvlen);
 	}
 	if (!reply) {

@@ -355,13 +355,14 @@ ZEND_METHOD(RLock, stats)
 
 	ZEND_PARSE_PARAMETERS_NONE();
 
-	array_init_size(return_value, 11);
+	array_init_size(return_value, 12);
 	add_assoc_long(return_value, "acquired", s->acquired);
 	add_assoc_long(return_value, "busy", s->busy);
 	add_assoc_long(return_value, "released", s->released);
 	add_assoc_long(return_value, "auto_released", s->auto_released);
 	add_assoc_long(return_value, "extended", s->extended);
 	add_assoc_long(return_value, "lost", s->lost);
+	add_assoc_long(return_value, "commands", s->commands);
 	add_assoc_long(return_value, "connects", s->connects);
 	add_assoc_long(return_value, "reconnects", s->reconnects);
 	add_assoc_long(return_value, "connection_errors", s->connection_errors);
