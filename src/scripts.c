@@ -11,8 +11,8 @@
  * in arrival order, scored by Redis time in us), expiry (the same waiters,
  * scored by when their registration runs out). A waiter is "channel|token|ttl":
  * ttl > 0 asks for the lock to be handed over (fair), 0 to be woken to compete. */
+#define QUEUE_KEYS_LUA "local lock, queue, expiry = KEYS[1], KEYS[2], KEYS[3]\n"
 #define QUEUE_LUA \
-	"local lock, queue, expiry = KEYS[1], KEYS[2], KEYS[3]\n" \
 	"local function now_us()\n" \
 	"  local t = redis.call('TIME')\n" \
 	"  return t[1] * 1000000 + t[2]\n" \
@@ -29,7 +29,6 @@
 	/* A free lock goes to the first live waiter in line: a PUBLISH nobody hears \
 	 * means that waiter died, so it is dropped and the next one asked. */ \
 	"local function pass_on()\n" \
-	"  if redis.call('EXISTS', queue) == 0 then return end\n" \
 	"  purge(now_us())\n" \
 	"  while true do\n" \
 	"    local waiter = redis.call('ZRANGE', queue, 0, 0)[1]\n" \
@@ -48,10 +47,10 @@
 
 /* ARGV: token, ttl, waiter ("" = do not queue), registration ms, fair ("1"/"0"). */
 rlock_script rlock_script_acquire = {
-	QUEUE_LUA
+	QUEUE_KEYS_LUA QUEUE_LUA
 	"local token, waiter = ARGV[1], ARGV[3]\n"
 	"local holder = redis.call('GET', lock)\n"
-	"if holder == false and ARGV[5] == '1' then\n"
+	"if holder == false and ARGV[5] == '1' and redis.call('EXISTS', queue) == 1 then\n"
 	"  pass_on()\n" /* waiters in line come first; the first may be us */
 	"  holder = redis.call('GET', lock)\n"
 	"end\n"
@@ -76,9 +75,11 @@ rlock_script rlock_script_acquire = {
 
 /* ARGV: token. */
 rlock_script rlock_script_release = {
-	QUEUE_LUA
+	QUEUE_KEYS_LUA
 	"if redis.call('GET', lock) ~= ARGV[1] then return 0 end\n"
 	"redis.call('DEL', lock)\n"
+	"if redis.call('EXISTS', queue) == 0 then return 1 end\n" /* nobody waits: the hot path ends here */
+	QUEUE_LUA
 	"pass_on()\n"
 	"return 1\n",
 	""
@@ -86,7 +87,7 @@ rlock_script rlock_script_release = {
 
 /* ARGV: token, waiter. 1 when the lock was handed to us as we gave up. */
 rlock_script rlock_script_leave = {
-	QUEUE_LUA
+	QUEUE_KEYS_LUA QUEUE_LUA
 	"if redis.call('GET', lock) == ARGV[1] then\n"
 	"  forget(ARGV[2])\n"
 	"  return 1\n"
