@@ -16,6 +16,7 @@
 #include "src/options.h"
 #include "src/lock.h"
 #include "src/lease.h"
+#include "src/pid.h"
 
 ZEND_DECLARE_MODULE_GLOBALS(rlock)
 
@@ -105,6 +106,7 @@ static PHP_GSHUTDOWN_FUNCTION(rlock)
 PHP_MINIT_FUNCTION(rlock)
 {
 	REGISTER_INI_ENTRIES();
+	rlock_pid_init();
 	rlock_scripts_init();
 
 	rlock_lock_init_class(register_class_RLock());

@@ -3,6 +3,7 @@
 #include <unistd.h>
 #include "php.h"
 #include "php_rlock.h"
+#include "pid.h"
 #include "conn.h"
 
 static struct timeval ms_to_timeval(zend_long ms)
@@ -116,7 +117,7 @@ static bool conn_handshake(rlock_conn *c, redisContext *ctx, bool select_db, zen
 		redisAppendCommand(ctx, "SELECT %lld", (long long) c->server.db);
 		select_at = sent++;
 	}
-	snprintf(name, sizeof(name), "rlock-%ld", (long) getpid());
+	snprintf(name, sizeof(name), "rlock-%ld", (long) rlock_pid());
 	redisAppendCommand(ctx, "CLIENT SETNAME %s", name);
 	sent++;
 
@@ -166,7 +167,7 @@ static bool conn_open(rlock_conn *c, const rlock_timeouts *t)
 	if (!c->ctx) {
 		return false;
 	}
-	c->pid = getpid();
+	c->pid = rlock_pid();
 	c->read_timeout = t->read_ms;
 	c->connect_failed = false;
 	return true;
@@ -176,7 +177,7 @@ static bool conn_open(rlock_conn *c, const rlock_timeouts *t)
 static bool conn_ready(rlock_conn *c, const rlock_timeouts *t)
 {
 	c->error[0] = '\0';
-	if (c->ctx && (c->pid != getpid() || c->ctx->err)) {
+	if (c->ctx && (c->pid != rlock_pid() || c->ctx->err)) {
 		conn_close(c);
 	}
 	if (!c->ctx) {
@@ -201,10 +202,64 @@ static bool conn_went_away(const redisContext *ctx, int saved_errno)
 		|| (ctx->err == REDIS_ERR_IO && (saved_errno == ECONNRESET || saved_errno == EPIPE));
 }
 
+static char *put_decimal(char *p, size_t n)
+{
+	char digits[24];
+	int len = 0;
+
+	do {
+		digits[len++] = (char) ('0' + n % 10);
+		n /= 10;
+	} while (n);
+	while (len) {
+		*p++ = digits[--len];
+	}
+	return p;
+}
+
+/* One command, one reply. The command is RESP-encoded here: hiredis' own
+ * formatter (sdscatfmt) costs more CPU than the rest of the client side of a
+ * round trip together. */
+static redisReply *conn_roundtrip(redisContext *ctx, int argc, const char **argv, const size_t *argvlen)
+{
+	char stack[1024], *buf = stack, *p;
+	size_t len = 16;
+	void *reply = NULL;
+
+	for (int i = 0; i < argc; i++) {
+		len += argvlen[i] + 26;
+	}
+	if (len > sizeof(stack) && !(buf = malloc(len))) {
+		return NULL;
+	}
+	p = buf;
+	*p++ = '*';
+	p = put_decimal(p, (size_t) argc);
+	*p++ = '\r';
+	*p++ = '\n';
+	for (int i = 0; i < argc; i++) {
+		*p++ = '$';
+		p = put_decimal(p, argvlen[i]);
+		*p++ = '\r';
+		*p++ = '\n';
+		memcpy(p, argv[i], argvlen[i]);
+		p += argvlen[i];
+		*p++ = '\r';
+		*p++ = '\n';
+	}
+	if (redisAppendFormattedCommand(ctx, buf, p - buf) == REDIS_OK) {
+		redisGetReply(ctx, &reply);
+	}
+	if (buf != stack) {
+		free(buf);
+	}
+	return reply;
+}
+
 redisReply *rlock_conn_command(rlock_conn *c, const rlock_timeouts *t,
 	int argc, const char **argv, const size_t *argvlen)
 {
-	bool reused = c->ctx && c->pid == getpid() && !c->ctx->err;
+	bool reused = c->ctx && c->pid == rlock_pid() && !c->ctx->err;
 	redisReply *reply;
 
 	c->resent = false;
@@ -213,7 +268,7 @@ redisReply *rlock_conn_command(rlock_conn *c, const rlock_timeouts *t,
 		return NULL;
 	}
 	RLOCK_G(stats).commands++;
-	reply = redisCommandArgv(c->ctx, argc, argv, argvlen);
+	reply = conn_roundtrip(c->ctx, argc, argv, argvlen);
 	if (!reply && reused && conn_went_away(c->ctx, errno)) {
 		conn_close(c);
 		if (!conn_ready(c, t)) {
@@ -223,7 +278,7 @@ redisReply *rlock_conn_command(rlock_conn *c, const rlock_timeouts *t,
 		RLOCK_G(stats).reconnects++;
 		c->resent = true;
 		RLOCK_G(stats).commands++;
-		reply = redisCommandArgv(c->ctx, argc, argv, argvlen);
+		reply = conn_roundtrip(c->ctx, argc, argv, argvlen);
 	}
 	if (!reply) {
 		conn_set_io_error(c, c->ctx, errno, c->read_timeout);

@@ -9,6 +9,7 @@
 # include "ext/standard/php_random.h"
 #endif
 #include "php_rlock.h"
+#include "pid.h"
 #include "lease.h"
 #include "scripts.h"
 #include "wait.h"
@@ -21,7 +22,7 @@
 
 bool rlock_lease_is_ours(const rlock_lock *lock)
 {
-	return lock->held && lock->owner_pid == getpid();
+	return lock->held && lock->owner_pid == rlock_pid();
 }
 
 static void lease_mark_held(rlock_lock *lock)
@@ -32,7 +33,7 @@ static void lease_mark_held(rlock_lock *lock)
 	}
 	lock->held = true;
 	lock->lost = false;
-	lock->owner_pid = getpid();
+	lock->owner_pid = rlock_pid();
 	lock->prev_held = NULL;
 	lock->next_held = RLOCK_G(held_head);
 	if (lock->next_held) {

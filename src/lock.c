@@ -3,6 +3,7 @@
 #include "php.h"
 #include "zend_exceptions.h"
 #include "php_rlock.h"
+#include "pid.h"
 #include "lock.h"
 #include "lease.h"
 #include "errors.h"
@@ -367,5 +368,5 @@ ZEND_METHOD(RLock, stats)
 	add_assoc_long(return_value, "reconnects", s->reconnects);
 	add_assoc_long(return_value, "connection_errors", s->connection_errors);
 	add_assoc_long(return_value, "script_loads", s->script_loads);
-	add_assoc_long(return_value, "pid", (zend_long) getpid());
+	add_assoc_long(return_value, "pid", (zend_long) rlock_pid());
 }

@@ -14,6 +14,7 @@
 # include "ext/standard/php_random.h"
 #endif
 #include "php_rlock.h"
+#include "pid.h"
 #include "clock.h"
 
 #if PHP_VERSION_ID >= 80200
@@ -47,7 +48,7 @@ zend_result rlock_wait_ready(rlock_conn *c, const rlock_timeouts *t)
 {
 	redisReply *reply;
 
-	if (c->sub && (c->sub_pid != getpid() || c->sub->err)) {
+	if (c->sub && (c->sub_pid != rlock_pid() || c->sub->err)) {
 		rlock_conn_close_subscriber(c);
 	}
 	if (c->sub) {
@@ -60,7 +61,7 @@ zend_result rlock_wait_ready(rlock_conn *c, const rlock_timeouts *t)
 	if (!c->sub) {
 		return FAILURE;
 	}
-	c->sub_pid = getpid();
+	c->sub_pid = rlock_pid();
 	reply = redisCommand(c->sub, "SUBSCRIBE %s", c->wake_channel);
 	if (!reply || reply->type != REDIS_REPLY_ARRAY) {
 		snprintf(c->error, sizeof(c->error), "cannot subscribe to wake-ups on %s: %s",
