@@ -124,18 +124,18 @@ static bool lease_run_int(rlock_lock *lock, rlock_script *script, int numkeys,
 }
 
 /* The acquire script: OK, or the holder's remaining ms. waiter "" does not queue. */
-static rlock_lease_outcome lease_attempt(rlock_lock *lock, const char *waiter, zend_long register_ms,
+static rlock_lease_outcome lease_attempt(rlock_lock *lock, const char *waiter, zend_long place_ms,
 	zend_long *holder_ttl)
 {
-	char ttl[MAX_LENGTH_OF_LONG], reg[MAX_LENGTH_OF_LONG];
-	const char *argv[4] = {ttl, waiter, reg, lock->cfg.fair ? "1" : "0"};
+	char ttl[MAX_LENGTH_OF_LONG], place[MAX_LENGTH_OF_LONG];
+	const char *argv[4] = {ttl, waiter, place, lock->cfg.fair ? "1" : "0"};
 	size_t argvlen[4] = {0, strlen(waiter), 0, 1};
 	rlock_lease_outcome outcome = RLOCK_LEASE_FAILED;
 	redisReply *reply;
 
 	argvlen[0] = snprintf(ttl, sizeof(ttl), ZEND_LONG_FMT, lock->cfg.ttl);
-	argvlen[2] = snprintf(reg, sizeof(reg), ZEND_LONG_FMT, register_ms);
-	reply = lease_run(lock, &rlock_script_acquire, 3, 4, argv, argvlen);
+	argvlen[2] = snprintf(place, sizeof(place), ZEND_LONG_FMT, place_ms);
+	reply = lease_run(lock, &rlock_script_acquire, 2, 4, argv, argvlen);
 	if (!reply) {
 		return RLOCK_LEASE_FAILED;
 	}
@@ -194,9 +194,9 @@ static void lease_abandon(rlock_lock *lock, const char *waiter)
 	}
 	memcpy(error, lock->cfg.conn->error, sizeof(error));
 	if (*waiter) {
-		lease_run_int(lock, &rlock_script_leave, 3, 1, argv, argvlen, &ignored);
+		lease_run_int(lock, &rlock_script_leave, 2, 1, argv, argvlen, &ignored);
 	}
-	lease_run_int(lock, &rlock_script_release, 3, 0, NULL, NULL, &ignored);
+	lease_run_int(lock, &rlock_script_release, 2, 0, NULL, NULL, &ignored);
 	memcpy(lock->cfg.conn->error, error, sizeof(error));
 }
 
@@ -207,7 +207,7 @@ static rlock_lease_outcome lease_give_up(rlock_lock *lock, const char *waiter)
 	size_t argvlen[1] = {strlen(waiter)};
 	zend_long handed;
 
-	if (!lease_run_int(lock, &rlock_script_leave, 3, 1, argv, argvlen, &handed)) {
+	if (!lease_run_int(lock, &rlock_script_leave, 2, 1, argv, argvlen, &handed)) {
 		return RLOCK_LEASE_FAILED;
 	}
 	return handed ? RLOCK_LEASE_TAKEN : RLOCK_LEASE_BUSY;
@@ -219,7 +219,10 @@ static rlock_lease_outcome lease_give_up(rlock_lock *lock, const char *waiter)
 static rlock_lease_outcome lease_wait(rlock_lock *lock, int64_t deadline)
 {
 	rlock_conn *c = lock->cfg.conn;
-	char waiter[sizeof(c->wake_channel) + sizeof(lock->token) + MAX_LENGTH_OF_LONG + 2];
+	char waiter[sizeof(c->wake_channel) + sizeof(lock->token) + 2 * MAX_LENGTH_OF_LONG + 3];
+	/* Our place in line lasts our whole wait and a grace after it: past that,
+	 * Redis drops it even if we were killed before we could leave. */
+	zend_long place_ms = (deadline - rlock_now_us()) / 1000 + RLOCK_WAITER_GRACE_MS;
 
 	for (;;) {
 		int64_t left = deadline - rlock_now_us();
@@ -232,9 +235,9 @@ static rlock_lease_outcome lease_wait(rlock_lock *lock, int64_t deadline)
 		if (rlock_wait_ready(c, &lock->cfg.timeouts) == FAILURE) {
 			return RLOCK_LEASE_FAILED;
 		}
-		snprintf(waiter, sizeof(waiter), "%s|%s|" ZEND_LONG_FMT, c->wake_channel, lock->token,
-			lock->cfg.fair ? lock->cfg.ttl : 0);
-		outcome = lease_attempt(lock, waiter, MAX(left, 0) / 1000 + RLOCK_WAITER_GRACE_MS, &holder_ttl);
+		snprintf(waiter, sizeof(waiter), "%s|%s|" ZEND_LONG_FMT "|" ZEND_LONG_FMT, c->wake_channel,
+			lock->token, lock->cfg.fair ? lock->cfg.ttl : 0, place_ms);
+		outcome = lease_attempt(lock, waiter, place_ms, &holder_ttl);
 		if (outcome == RLOCK_LEASE_FAILED) {
 			lease_abandon(lock, waiter);
 			return RLOCK_LEASE_FAILED;
@@ -299,7 +302,7 @@ rlock_lease_outcome rlock_lease_release(rlock_lock *lock)
 	if (!rlock_lease_is_ours(lock)) {
 		return RLOCK_LEASE_BUSY;
 	}
-	if (!lease_run_int(lock, &rlock_script_release, 3, 0, NULL, NULL, &released)) {
+	if (!lease_run_int(lock, &rlock_script_release, 2, 0, NULL, NULL, &released)) {
 		return RLOCK_LEASE_FAILED; /* still ours: a retry, or request end, frees it */
 	}
 	if (!released) {

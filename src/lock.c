@@ -75,7 +75,7 @@ static void lock_free(zend_object *obj)
 	if (lock->name) {
 		zend_string_release(lock->name);
 	}
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < 2; i++) {
 		if (lock->keys[i]) {
 			zend_string_release(lock->keys[i]);
 		}
@@ -118,7 +118,6 @@ ZEND_METHOD(RLock, __construct)
 	lock->name = zend_string_copy(name);
 	lock->keys[0] = rlock_lock_key(lock->cfg.prefix, name, "");
 	lock->keys[1] = rlock_lock_key(lock->cfg.prefix, name, ":q");
-	lock->keys[2] = rlock_lock_key(lock->cfg.prefix, name, ":e");
 }
 
 ZEND_METHOD(RLock, acquire)

@@ -4,48 +4,41 @@
 #include "php_rlock.h"
 #include "scripts.h"
 
-#define RLOCK_SCRIPT_MAX_KEYS 3
+#define RLOCK_SCRIPT_MAX_KEYS 2
 #define RLOCK_SCRIPT_MAX_ARGS 5
 
-/* Shared by the scripts that touch the wait queue. KEYS: lock, queue (waiters
- * in arrival order, scored by Redis time in us), expiry (the same waiters,
- * scored by when their registration runs out). A waiter is "channel|token|ttl":
- * ttl > 0 asks for the lock to be handed over (fair), 0 to be woken to compete. */
-#define QUEUE_KEYS_LUA "local lock, queue, expiry = KEYS[1], KEYS[2], KEYS[3]\n"
+/* Shared by the scripts that touch the wait queue. KEYS: lock, queue: the
+ * waiters in order of arrival, scored by Redis time in us. A waiter is
+ * "channel|token|ttl|ms": ttl > 0 asks for the lock to be handed over (fair),
+ * 0 to be woken to compete; ms is how long after its arrival the waiter gives up. */
+#define QUEUE_KEYS_LUA "local lock, queue = KEYS[1], KEYS[2]\n"
 #define QUEUE_LUA \
 	"local function now_us()\n" \
 	"  local t = redis.call('TIME')\n" \
 	"  return t[1] * 1000000 + t[2]\n" \
 	"end\n" \
-	"local function forget(waiter)\n" \
-	"  redis.call('ZREM', queue, waiter)\n" \
-	"  redis.call('ZREM', expiry, waiter)\n" \
-	"end\n" \
-	"local function purge(now)\n" \
-	"  for _, waiter in ipairs(redis.call('ZRANGEBYSCORE', expiry, '-inf', now, 'LIMIT', 0, 64)) do\n" \
-	"    forget(waiter)\n" \
-	"  end\n" \
-	"end\n" \
-	/* A free lock goes to the first live waiter in line: a PUBLISH nobody hears \
-	 * means that waiter died, so it is dropped and the next one asked. */ \
+	/* A free lock goes to the first live waiter in line. A waiter past its own \
+	 * deadline, or whose PUBLISH nobody hears (it died), is dropped and the next \
+	 * one asked. */ \
 	"local function pass_on()\n" \
-	"  purge(now_us())\n" \
+	"  local now = now_us()\n" \
 	"  while true do\n" \
-	"    local waiter = redis.call('ZRANGE', queue, 0, 0)[1]\n" \
+	"    local head = redis.call('ZRANGE', queue, 0, 0, 'WITHSCORES')\n" \
+	"    local waiter = head[1]\n" \
 	"    if not waiter then return end\n" \
-	"    local channel, token, ttl = string.match(waiter, '^(.-)|(.-)|(%d+)$')\n" \
+	"    local channel, token, ttl, ms = string.match(waiter, '^(.-)|(.-)|(%d+)|(%d+)$')\n" \
 	"    local heard = false\n" \
-	"    if channel then\n" \
+	"    if channel and head[2] + ms * 1000 > now then\n" \
 	"      if ttl ~= '0' then redis.call('SET', lock, token, 'PX', ttl) end\n" \
 	"      heard = redis.call('PUBLISH', channel, token) > 0\n" \
 	"      if not heard and ttl ~= '0' then redis.call('DEL', lock) end\n" \
 	"    end\n" \
-	"    if not heard or ttl ~= '0' then forget(waiter) end\n" \
+	"    if not heard or ttl ~= '0' then redis.call('ZREM', queue, waiter) end\n" \
 	"    if heard then return end\n" \
 	"  end\n" \
 	"end\n"
 
-/* ARGV: token, ttl, waiter ("" = do not queue), registration ms, fair ("1"/"0"). */
+/* ARGV: token, ttl, waiter ("" = do not queue), the waiter's ms, fair ("1"/"0"). */
 rlock_script rlock_script_acquire = {
 	QUEUE_KEYS_LUA QUEUE_LUA
 	"local token, waiter = ARGV[1], ARGV[3]\n"
@@ -56,17 +49,13 @@ rlock_script rlock_script_acquire = {
 	"end\n"
 	"if holder == false or holder == token then\n"
 	"  redis.call('SET', lock, token, 'PX', ARGV[2])\n"
-	"  if waiter ~= '' then forget(waiter) end\n"
+	"  if waiter ~= '' then redis.call('ZREM', queue, waiter) end\n"
 	"  return redis.status_reply('OK')\n"
 	"end\n"
 	"if waiter ~= '' then\n"
-	"  local now = now_us()\n"
-	"  purge(now)\n"
-	"  redis.call('ZADD', queue, 'NX', now, waiter)\n"
-	"  redis.call('ZADD', expiry, now + ARGV[4] * 1000, waiter)\n"
+	"  redis.call('ZADD', queue, 'NX', now_us(), waiter)\n" /* NX: a retry keeps its place */
 	"  if redis.call('PTTL', queue) < tonumber(ARGV[4]) then\n"
 	"    redis.call('PEXPIRE', queue, ARGV[4])\n"
-	"    redis.call('PEXPIRE', expiry, ARGV[4])\n"
 	"  end\n"
 	"end\n"
 	"return redis.call('PTTL', lock)\n",
@@ -89,11 +78,11 @@ rlock_script rlock_script_release = {
 rlock_script rlock_script_leave = {
 	QUEUE_KEYS_LUA QUEUE_LUA
 	"if redis.call('GET', lock) == ARGV[1] then\n"
-	"  forget(ARGV[2])\n"
+	"  redis.call('ZREM', queue, ARGV[2])\n"
 	"  return 1\n"
 	"end\n"
 	"local first = redis.call('ZRANGE', queue, 0, 0)[1] == ARGV[2]\n"
-	"forget(ARGV[2])\n"
+	"redis.call('ZREM', queue, ARGV[2])\n"
 	/* we may have been woken just now: pass the wake-up on */
 	"if first and redis.call('EXISTS', lock) == 0 then pass_on() end\n"
 	"return 0\n",

@@ -9,9 +9,9 @@ typedef struct rlock_script {
 	char sha[41]; /* filled in at MINIT */
 } rlock_script;
 
-/* The queue scripts take KEYS lock, queue, expiry (see src/scripts.c). */
+/* The queue scripts take KEYS lock, queue (see src/scripts.c). */
 
-/* ARGV token, ttl, waiter, registration ms, fair: status OK when the lock is ours
+/* ARGV token, ttl, waiter, the waiter's ms, fair: status OK when the lock is ours
  * (taken, or already ours: a retry is safe), else the holder's remaining ms; a
  * non-empty waiter is queued (or kept in line) for a wake-up. */
 extern rlock_script rlock_script_acquire;
