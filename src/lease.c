@@ -99,8 +99,10 @@ static redisReply *lease_run(rlock_lock *lock, rlock_script *script, int numkeys
 	const char *argv[5] = {lock->token};
 	size_t argvlen[5] = {sizeof(lock->token) - 1};
 
-	memcpy(argv + 1, extra, extra_argc * sizeof(*extra));
-	memcpy(argvlen + 1, extra_len, extra_argc * sizeof(*extra_len));
+	for (int i = 0; i < extra_argc; i++) {
+		argv[1 + i] = extra[i];
+		argvlen[1 + i] = extra_len[i];
+	}
 	return rlock_script_run(lock->cfg.conn, &lock->cfg.timeouts, script, numkeys, lock->keys,
 		1 + extra_argc, argv, argvlen);
 }
