@@ -70,8 +70,10 @@ set style fill solid 0.8 border -1
 set xtics rotate by -30
 set grid ytics
 set title "acquisitions per second (higher is better)"
+set yrange [0:*]
 plot '$out/contended.dat' using 2:xtic(1) title "2 ms other work", '' using 3 title "no other work"
 set title "p99 wait, ms (log scale, lower is better)"
+set yrange [1:*]
 set logscale y
 plot '$out/contended.dat' using 4:xtic(1) title "2 ms other work", '' using 5 title "no other work"
 unset multiplot
