@@ -215,9 +215,9 @@ static rlock_lease_outcome lease_give_up(rlock_lock *lock, const char *waiter)
 	return handed ? RLOCK_LEASE_TAKEN : RLOCK_LEASE_BUSY;
 }
 
-/* Queues as a waiter and sleeps until a release wakes us (or hands us the lock,
- * when fair), the holder's lease runs out, or the deadline passes. Each wake-up
- * costs one attempt, however long the wait. */
+/* Queues as a waiter and sleeps until a release hands us the lock, the holder's
+ * lease runs out (then we try again), or the deadline passes. One attempt, one
+ * wake-up: the cost does not grow with the wait. */
 static rlock_lease_outcome lease_wait(rlock_lock *lock, int64_t deadline)
 {
 	rlock_conn *c = lock->cfg.conn;
@@ -238,7 +238,7 @@ static rlock_lease_outcome lease_wait(rlock_lock *lock, int64_t deadline)
 			return RLOCK_LEASE_FAILED;
 		}
 		snprintf(waiter, sizeof(waiter), "%s|%s|" ZEND_LONG_FMT "|" ZEND_LONG_FMT, c->wake_channel,
-			lock->token, lock->cfg.fair ? lock->cfg.ttl : 0, place_ms);
+			lock->token, lock->cfg.ttl, place_ms);
 		outcome = lease_attempt(lock, waiter, place_ms, &holder_ttl);
 		if (outcome == RLOCK_LEASE_FAILED) {
 			lease_abandon(lock, waiter);
@@ -254,7 +254,7 @@ static rlock_lease_outcome lease_wait(rlock_lock *lock, int64_t deadline)
 		/* A holder that never releases is waited out, not waited for: wake at its expiry. */
 		slice = holder_ttl >= 0 ? MIN(left, (int64_t) holder_ttl * 1000 + 1000) : left;
 		wake = rlock_wait_for(c, lock->token, slice);
-		if (wake == RLOCK_WAKE_WOKEN && lock->cfg.fair) {
+		if (wake == RLOCK_WAKE_WOKEN) {
 			return RLOCK_LEASE_TAKEN; /* a fair release hands the lock over before waking us */
 		}
 		if (wake == RLOCK_WAKE_INTERRUPTED) {

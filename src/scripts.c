@@ -9,32 +9,30 @@
 
 /* Shared by the scripts that touch the wait queue. KEYS: lock, queue: the
  * waiters in order of arrival, scored by Redis time in us. A waiter is
- * "channel|token|ttl|ms": ttl > 0 asks for the lock to be handed over (fair),
- * 0 to be woken to compete; ms is how long after its arrival the waiter gives up. */
+ * "channel|token|ttl|ms": where to wake it, the lease it asked for, and how long
+ * after its arrival it gives up. */
 #define QUEUE_KEYS_LUA "local lock, queue = KEYS[1], KEYS[2]\n"
 #define QUEUE_LUA \
 	"local function now_us()\n" \
 	"  local t = redis.call('TIME')\n" \
 	"  return t[1] * 1000000 + t[2]\n" \
 	"end\n" \
-	/* A free lock goes to the first live waiter in line. A waiter past its own \
-	 * deadline, or whose PUBLISH nobody hears (it died), is dropped and the next \
-	 * one asked. */ \
+	/* A free lock is handed to the first live waiter in line, then it is woken. \
+	 * A waiter past its own deadline, or whose PUBLISH nobody hears (it died), \
+	 * is dropped and the next one asked. */ \
 	"local function pass_on()\n" \
 	"  local now = now_us()\n" \
 	"  while true do\n" \
 	"    local head = redis.call('ZRANGE', queue, 0, 0, 'WITHSCORES')\n" \
 	"    local waiter = head[1]\n" \
 	"    if not waiter then return end\n" \
+	"    redis.call('ZREM', queue, waiter)\n" \
 	"    local channel, token, ttl, ms = string.match(waiter, '^(.-)|(.-)|(%d+)|(%d+)$')\n" \
-	"    local heard = false\n" \
 	"    if channel and head[2] + ms * 1000 > now then\n" \
-	"      if ttl ~= '0' then redis.call('SET', lock, token, 'PX', ttl) end\n" \
-	"      heard = redis.call('PUBLISH', channel, token) > 0\n" \
-	"      if not heard and ttl ~= '0' then redis.call('DEL', lock) end\n" \
+	"      redis.call('SET', lock, token, 'PX', ttl)\n" \
+	"      if redis.call('PUBLISH', channel, token) > 0 then return end\n" \
+	"      redis.call('DEL', lock)\n" \
 	"    end\n" \
-	"    if not heard or ttl ~= '0' then redis.call('ZREM', queue, waiter) end\n" \
-	"    if heard then return end\n" \
 	"  end\n" \
 	"end\n"
 
@@ -43,8 +41,9 @@ rlock_script rlock_script_acquire = {
 	QUEUE_KEYS_LUA QUEUE_LUA
 	"local token, waiter = ARGV[1], ARGV[3]\n"
 	"local holder = redis.call('GET', lock)\n"
+	/* fair: a lock left free (a lease ran out) still goes to the longest waiter */
 	"if holder == false and ARGV[5] == '1' and redis.call('EXISTS', queue) == 1 then\n"
-	"  pass_on()\n" /* waiters in line come first; the first may be us */
+	"  pass_on()\n" /* the first in line may be us */
 	"  holder = redis.call('GET', lock)\n"
 	"end\n"
 	"if holder == false or holder == token then\n"
