@@ -96,9 +96,10 @@ static void unexpected_reply(rlock_lock *lock, const redisReply *reply)
 static redisReply *lease_run(rlock_lock *lock, rlock_script *script, int numkeys,
 	int extra_argc, const char **extra, const size_t *extra_len)
 {
-	const char *argv[5] = {lock->token};
-	size_t argvlen[5] = {sizeof(lock->token) - 1};
+	const char *argv[6] = {lock->token};
+	size_t argvlen[6] = {sizeof(lock->token) - 1};
 
+	ZEND_ASSERT(extra_argc < 6);
 	for (int i = 0; i < extra_argc; i++) {
 		argv[1 + i] = extra[i];
 		argvlen[1 + i] = extra_len[i];
@@ -125,31 +126,50 @@ static bool lease_run_int(rlock_lock *lock, rlock_script *script, int numkeys,
 	return ok;
 }
 
-/* The acquire script: OK, or the holder's remaining ms. waiter "" does not queue. */
-static rlock_lease_outcome lease_attempt(rlock_lock *lock, const char *waiter, zend_long place_ms,
-	zend_long *holder_ttl)
+/* A {taken, number} reply: the fencing token when taken, else the holder's ms. */
+static rlock_lease_outcome lease_pair_reply(rlock_lock *lock, redisReply *reply, zend_long *number)
 {
-	char ttl[MAX_LENGTH_OF_LONG], place[MAX_LENGTH_OF_LONG];
-	const char *argv[4] = {ttl, waiter, place, lock->cfg.fair ? "1" : "0"};
-	size_t argvlen[4] = {0, strlen(waiter), 0, 1};
 	rlock_lease_outcome outcome = RLOCK_LEASE_FAILED;
-	redisReply *reply;
 
-	argvlen[0] = snprintf(ttl, sizeof(ttl), ZEND_LONG_FMT, lock->cfg.ttl);
-	argvlen[2] = snprintf(place, sizeof(place), ZEND_LONG_FMT, place_ms);
-	reply = lease_run(lock, &rlock_script_acquire, 2, 4, argv, argvlen);
 	if (!reply) {
 		return RLOCK_LEASE_FAILED;
 	}
-	if (reply->type == REDIS_REPLY_STATUS) {
-		outcome = RLOCK_LEASE_TAKEN;
-	} else if (reply->type == REDIS_REPLY_INTEGER) {
-		*holder_ttl = (zend_long) reply->integer;
-		outcome = RLOCK_LEASE_BUSY;
+	if (reply->type == REDIS_REPLY_ARRAY && reply->elements == 2
+			&& reply->element[0]->type == REDIS_REPLY_INTEGER
+			&& reply->element[1]->type == REDIS_REPLY_INTEGER) {
+		outcome = reply->element[0]->integer ? RLOCK_LEASE_TAKEN : RLOCK_LEASE_BUSY;
+		*number = (zend_long) reply->element[1]->integer;
 	} else {
 		unexpected_reply(lock, reply);
 	}
 	freeReplyObject(reply);
+	return outcome;
+}
+
+static void lease_taken(rlock_lock *lock, zend_long fence)
+{
+	lock->fence = fence;
+}
+
+/* The acquire script. Taken: lock->fence is set. Busy: *holder_ttl is the
+ * holder's remaining ms. waiter "" does not queue. */
+static rlock_lease_outcome lease_attempt(rlock_lock *lock, const char *waiter, zend_long place_ms,
+	zend_long *holder_ttl)
+{
+	char ttl[MAX_LENGTH_OF_LONG], place[MAX_LENGTH_OF_LONG];
+	const char *argv[5] = {ttl, waiter, place, lock->cfg.fair ? "1" : "0", lock->cfg.fencing ? "1" : "0"};
+	size_t argvlen[5] = {0, strlen(waiter), 0, 1, 1};
+	rlock_lease_outcome outcome;
+	zend_long number = 0;
+
+	argvlen[0] = snprintf(ttl, sizeof(ttl), ZEND_LONG_FMT, lock->cfg.ttl);
+	argvlen[2] = snprintf(place, sizeof(place), ZEND_LONG_FMT, place_ms);
+	outcome = lease_pair_reply(lock, lease_run(lock, &rlock_script_acquire, 3, 5, argv, argvlen), &number);
+	if (outcome == RLOCK_LEASE_TAKEN) {
+		lease_taken(lock, number);
+	} else if (outcome == RLOCK_LEASE_BUSY) {
+		*holder_ttl = number;
+	}
 	return outcome;
 }
 
@@ -172,6 +192,7 @@ static rlock_lease_outcome lease_set_nx(rlock_lock *lock)
 		return RLOCK_LEASE_FAILED;
 	}
 	if (reply->type == REDIS_REPLY_STATUS) {
+		lease_taken(lock, 0);
 		outcome = RLOCK_LEASE_TAKEN;
 	} else if (reply->type == REDIS_REPLY_NIL) {
 		outcome = c->resent ? lease_attempt(lock, "", 0, &ignored) : RLOCK_LEASE_BUSY;
@@ -182,13 +203,26 @@ static rlock_lease_outcome lease_set_nx(rlock_lock *lock)
 	return outcome;
 }
 
+/* Leaves the wait queue at our deadline; the lock may have been handed to us meanwhile. */
+static rlock_lease_outcome lease_give_up(rlock_lock *lock, const char *waiter)
+{
+	const char *argv[2] = {waiter, lock->cfg.fencing ? "1" : "0"};
+	size_t argvlen[2] = {strlen(waiter), 1};
+	zend_long fence = 0;
+	rlock_lease_outcome outcome;
+
+	outcome = lease_pair_reply(lock, lease_run(lock, &rlock_script_leave, 3, 2, argv, argvlen), &fence);
+	if (outcome == RLOCK_LEASE_TAKEN) {
+		lease_taken(lock, fence);
+	}
+	return outcome;
+}
+
 /* Undoes whatever a failed attempt may have done before its reply was lost, so
  * that nothing outlives the failure but what a TTL ends anyway. */
 static void lease_abandon(rlock_lock *lock, const char *waiter)
 {
 	char error[RLOCK_CONN_ERROR_MAX];
-	const char *argv[1] = {waiter};
-	size_t argvlen[1] = {strlen(waiter)};
 	zend_long ignored;
 
 	if (lock->cfg.conn->connect_failed) {
@@ -196,23 +230,10 @@ static void lease_abandon(rlock_lock *lock, const char *waiter)
 	}
 	memcpy(error, lock->cfg.conn->error, sizeof(error));
 	if (*waiter) {
-		lease_run_int(lock, &rlock_script_leave, 2, 1, argv, argvlen, &ignored);
+		lease_give_up(lock, waiter);
 	}
-	lease_run_int(lock, &rlock_script_release, 2, 0, NULL, NULL, &ignored);
+	lease_run_int(lock, &rlock_script_release, 3, 0, NULL, NULL, &ignored);
 	memcpy(lock->cfg.conn->error, error, sizeof(error));
-}
-
-/* Leaves the wait queue at our deadline; the lock may have been handed to us meanwhile. */
-static rlock_lease_outcome lease_give_up(rlock_lock *lock, const char *waiter)
-{
-	const char *argv[1] = {waiter};
-	size_t argvlen[1] = {strlen(waiter)};
-	zend_long handed;
-
-	if (!lease_run_int(lock, &rlock_script_leave, 2, 1, argv, argvlen, &handed)) {
-		return RLOCK_LEASE_FAILED;
-	}
-	return handed ? RLOCK_LEASE_TAKEN : RLOCK_LEASE_BUSY;
 }
 
 /* Queues as a waiter and sleeps until a release hands us the lock, the holder's
@@ -221,14 +242,14 @@ static rlock_lease_outcome lease_give_up(rlock_lock *lock, const char *waiter)
 static rlock_lease_outcome lease_wait(rlock_lock *lock, int64_t deadline)
 {
 	rlock_conn *c = lock->cfg.conn;
-	char waiter[sizeof(c->wake_channel) + sizeof(lock->token) + 2 * MAX_LENGTH_OF_LONG + 3];
+	char waiter[sizeof(c->wake_channel) + sizeof(lock->token) + 2 * MAX_LENGTH_OF_LONG + 5];
 	/* Our place in line lasts our whole wait and a grace after it: past that,
 	 * Redis drops it even if we were killed before we could leave. */
 	zend_long place_ms = (deadline - rlock_now_us()) / 1000 + RLOCK_WAITER_GRACE_MS;
 
 	for (;;) {
 		int64_t left = deadline - rlock_now_us();
-		zend_long holder_ttl = -1;
+		zend_long holder_ttl = -1, fence = 0;
 		rlock_lease_outcome outcome;
 		rlock_wake wake;
 		int64_t slice;
@@ -237,8 +258,8 @@ static rlock_lease_outcome lease_wait(rlock_lock *lock, int64_t deadline)
 		if (rlock_wait_ready(c, &lock->cfg.timeouts) == FAILURE) {
 			return RLOCK_LEASE_FAILED;
 		}
-		snprintf(waiter, sizeof(waiter), "%s|%s|" ZEND_LONG_FMT "|" ZEND_LONG_FMT, c->wake_channel,
-			lock->token, lock->cfg.ttl, place_ms);
+		snprintf(waiter, sizeof(waiter), "%s|%s|" ZEND_LONG_FMT "|" ZEND_LONG_FMT "|%d", c->wake_channel,
+			lock->token, lock->cfg.ttl, place_ms, lock->cfg.fencing ? 1 : 0);
 		outcome = lease_attempt(lock, waiter, place_ms, &holder_ttl);
 		if (outcome == RLOCK_LEASE_FAILED) {
 			lease_abandon(lock, waiter);
@@ -253,9 +274,10 @@ static rlock_lease_outcome lease_wait(rlock_lock *lock, int64_t deadline)
 		}
 		/* A holder that never releases is waited out, not waited for: wake at its expiry. */
 		slice = holder_ttl >= 0 ? MIN(left, (int64_t) holder_ttl * 1000 + 1000) : left;
-		wake = rlock_wait_for(c, lock->token, slice);
+		wake = rlock_wait_for(c, lock->token, slice, &fence);
 		if (wake == RLOCK_WAKE_WOKEN) {
-			return RLOCK_LEASE_TAKEN; /* a fair release hands the lock over before waking us */
+			lease_taken(lock, fence);
+			return RLOCK_LEASE_TAKEN; /* a release hands the lock over before it wakes us */
 		}
 		if (wake == RLOCK_WAKE_INTERRUPTED) {
 			return lease_give_up(lock, waiter);
@@ -282,8 +304,9 @@ rlock_lease_outcome rlock_lease_acquire(rlock_lock *lock, zend_long wait_ms)
 	}
 	if (wait_ms > 0) {
 		outcome = lease_wait(lock, deadline);
-	} else if (lock->cfg.fair) {
-		outcome = lease_attempt(lock, "", 0, &ignored); /* never jumps the queue */
+	} else if (lock->cfg.fair || lock->cfg.fencing) {
+		/* fair: never jump the queue; fencing: the number comes with the lock */
+		outcome = lease_attempt(lock, "", 0, &ignored);
 	} else {
 		outcome = lease_set_nx(lock);
 	}
@@ -304,7 +327,7 @@ rlock_lease_outcome rlock_lease_release(rlock_lock *lock)
 	if (!rlock_lease_is_ours(lock)) {
 		return RLOCK_LEASE_BUSY;
 	}
-	if (!lease_run_int(lock, &rlock_script_release, 2, 0, NULL, NULL, &released)) {
+	if (!lease_run_int(lock, &rlock_script_release, 3, 0, NULL, NULL, &released)) {
 		return RLOCK_LEASE_FAILED; /* still ours: a retry, or request end, frees it */
 	}
 	if (!released) {

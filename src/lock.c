@@ -75,7 +75,7 @@ static void lock_free(zend_object *obj)
 	if (lock->name) {
 		zend_string_release(lock->name);
 	}
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < 3; i++) {
 		if (lock->keys[i]) {
 			zend_string_release(lock->keys[i]);
 		}
@@ -118,6 +118,7 @@ ZEND_METHOD(RLock, __construct)
 	lock->name = zend_string_copy(name);
 	lock->keys[0] = rlock_lock_key(lock->cfg.prefix, name, "");
 	lock->keys[1] = rlock_lock_key(lock->cfg.prefix, name, ":q");
+	lock->keys[2] = rlock_lock_key(lock->cfg.prefix, name, ":fence");
 }
 
 ZEND_METHOD(RLock, acquire)
@@ -238,8 +239,13 @@ ZEND_METHOD(RLock, getToken)
 
 ZEND_METHOD(RLock, getFencingToken)
 {
+	rlock_lock *lock = THIS_LOCK();
+
 	ZEND_PARSE_PARAMETERS_NONE();
-	RETURN_NULL();
+	if (!lock->cfg.fencing || !rlock_lease_is_ours(lock)) {
+		RETURN_NULL();
+	}
+	RETURN_LONG(lock->fence);
 }
 
 /* Releases after the callback ran; the callback's exception, if any, stays the

@@ -10,7 +10,8 @@
 struct rlock_lock {
 	rlock_config cfg;
 	zend_string *name;
-	zend_string *keys[2];     /* the lock, its wait queue */
+	zend_string *keys[3];     /* the lock, its wait queue, its fencing counter */
+	zend_long fence;          /* fencing token of the current hold, 0 without fencing */
 	bool held;                /* our token held the key when we last looked */
 	bool lost;                /* the last hold ended by expiry or takeover */
 	pid_t owner_pid;          /* the process that acquired it; no other may free it */

@@ -1,6 +1,7 @@
 /* rlock: the options array and INI defaults, checked and turned into a config. */
 #include "php.h"
 #include "zend_exceptions.h"
+#include "zend_smart_str.h"
 #include "php_rlock.h"
 #include "options.h"
 
@@ -128,6 +129,11 @@ static zend_result opt_fair(rlock_config *cfg, const char *key, zval *value, uin
 	return bool_option(key, value, &cfg->fair, arg);
 }
 
+static zend_result opt_fencing(rlock_config *cfg, const char *key, zval *value, uint32_t arg)
+{
+	return bool_option(key, value, &cfg->fencing, arg);
+}
+
 /* Options of the brief that later versions implement: off is accepted, on is refused
  * rather than silently ignored. */
 static zend_result opt_not_yet(rlock_config *cfg, const char *key, zval *value, uint32_t arg)
@@ -148,7 +154,7 @@ static const option_entry lock_options[] = {
 	{"auto_release", opt_auto_release},
 	{"cluster", opt_not_yet},
 	{"watchdog", opt_not_yet},
-	{"fencing", opt_not_yet},
+	{"fencing", opt_fencing},
 	{"fair", opt_fair},
 };
 
@@ -160,6 +166,22 @@ static const option_entry *find_option(const zend_string *key)
 		}
 	}
 	return NULL;
+}
+
+static void unknown_option(const zend_string *key, uint32_t arg)
+{
+	smart_str known = {0};
+
+	for (size_t i = 0; i < sizeof(lock_options) / sizeof(lock_options[0]); i++) {
+		if (lock_options[i].handler != opt_not_yet) {
+			smart_str_appends(&known, known.s ? ", " : "");
+			smart_str_appends(&known, lock_options[i].key);
+		}
+	}
+	smart_str_0(&known);
+	zend_argument_value_error(arg, "has an unknown option \"%s\"; known options are %s",
+		ZSTR_VAL(key), ZSTR_VAL(known.s));
+	smart_str_free(&known);
 }
 
 static zend_result apply_options(rlock_config *cfg, HashTable *options, uint32_t arg)
@@ -177,8 +199,7 @@ static zend_result apply_options(rlock_config *cfg, HashTable *options, uint32_t
 		}
 		entry = find_option(key);
 		if (!entry) {
-			zend_argument_value_error(arg, "has an unknown option \"%s\"; known options are servers, "
-				"prefix, ttl, connect_timeout, read_timeout, auto_release, fair", ZSTR_VAL(key));
+			unknown_option(key, arg);
 			return FAILURE;
 		}
 		ZVAL_DEREF(value);
@@ -200,6 +221,7 @@ zend_result rlock_config_init(rlock_config *cfg, HashTable *options, uint32_t ar
 	cfg->timeouts.read_ms = RLOCK_G(read_timeout);
 	cfg->auto_release = RLOCK_G(auto_release);
 	cfg->fair = false;
+	cfg->fencing = false;
 
 	if (options && apply_options(cfg, options, arg_num) == FAILURE) {
 		rlock_config_dtor(cfg);

@@ -20,6 +20,7 @@ typedef struct rlock_config {
 	rlock_timeouts timeouts;
 	bool auto_release;
 	bool fair;
+	bool fencing;
 } rlock_config;
 
 /* The INI defaults overridden by options (argument arg_num of the caller).

@@ -4,22 +4,28 @@
 #include "php_rlock.h"
 #include "scripts.h"
 
-#define RLOCK_SCRIPT_MAX_KEYS 2
-#define RLOCK_SCRIPT_MAX_ARGS 5
+#define RLOCK_SCRIPT_MAX_KEYS 3
+#define RLOCK_SCRIPT_MAX_ARGS 6
 
-/* Shared by the scripts that touch the wait queue. KEYS: lock, queue: the
- * waiters in order of arrival, scored by Redis time in us. A waiter is
- * "channel|token|ttl|ms": where to wake it, the lease it asked for, and how long
- * after its arrival it gives up. */
-#define QUEUE_KEYS_LUA "local lock, queue = KEYS[1], KEYS[2]\n"
+/* Shared by the scripts that touch the wait queue. KEYS: lock, queue (the
+ * waiters in order of arrival, scored by Redis time in us), fence (the lock's
+ * fencing counter). A waiter is "channel|token|ttl|ms|f": where to wake it, the
+ * lease it asked for, how long after its arrival it gives up, and whether it
+ * wants a fencing token. Taking the lock answers {1, fencing token or 0}. */
+#define QUEUE_KEYS_LUA "local lock, queue, fence = KEYS[1], KEYS[2], KEYS[3]\n"
 #define QUEUE_LUA \
 	"local function now_us()\n" \
 	"  local t = redis.call('TIME')\n" \
 	"  return t[1] * 1000000 + t[2]\n" \
 	"end\n" \
-	/* A free lock is handed to the first live waiter in line, then it is woken. \
-	 * A waiter past its own deadline, or whose PUBLISH nobody hears (it died), \
-	 * is dropped and the next one asked. */ \
+	"local function new_fence(wanted)\n" \
+	"  if wanted == '1' then return redis.call('INCR', fence) end\n" \
+	"  return 0\n" \
+	"end\n" \
+	/* A free lock is handed to the first live waiter in line, then it is woken \
+	 * with "token|fence". A waiter past its own deadline, or whose PUBLISH nobody \
+	 * hears (it died), is dropped and the next one asked; a fencing number it \
+	 * was given is skipped, never reused. */ \
 	"local function pass_on()\n" \
 	"  local now = now_us()\n" \
 	"  while true do\n" \
@@ -27,16 +33,18 @@
 	"    local waiter = head[1]\n" \
 	"    if not waiter then return end\n" \
 	"    redis.call('ZREM', queue, waiter)\n" \
-	"    local channel, token, ttl, ms = string.match(waiter, '^(.-)|(.-)|(%d+)|(%d+)$')\n" \
+	"    local channel, token, ttl, ms, f = string.match(waiter, '^(.-)|(.-)|(%d+)|(%d+)|([01])$')\n" \
 	"    if channel and head[2] + ms * 1000 > now then\n" \
 	"      redis.call('SET', lock, token, 'PX', ttl)\n" \
-	"      if redis.call('PUBLISH', channel, token) > 0 then return end\n" \
+	"      if redis.call('PUBLISH', channel, token .. '|' .. new_fence(f)) > 0 then return end\n" \
 	"      redis.call('DEL', lock)\n" \
 	"    end\n" \
 	"  end\n" \
 	"end\n"
 
-/* ARGV: token, ttl, waiter ("" = do not queue), the waiter's ms, fair ("1"/"0"). */
+/* ARGV: token, ttl, waiter ("" = do not queue), the waiter's ms, fair, fencing
+ * ("1"/"0"). {1, fence} when the lock is ours (taken, or already ours: a retry
+ * is safe and keeps its fencing token), else {0, the holder's remaining ms}. */
 rlock_script rlock_script_acquire = {
 	QUEUE_KEYS_LUA QUEUE_LUA
 	"local token, waiter = ARGV[1], ARGV[3]\n"
@@ -46,10 +54,15 @@ rlock_script rlock_script_acquire = {
 	"  pass_on()\n" /* the first in line may be us */
 	"  holder = redis.call('GET', lock)\n"
 	"end\n"
-	"if holder == false or holder == token then\n"
+	"if holder == token then\n"
+	"  redis.call('PEXPIRE', lock, ARGV[2])\n"
+	"  if waiter ~= '' then redis.call('ZREM', queue, waiter) end\n"
+	"  return {1, ARGV[6] == '1' and tonumber(redis.call('GET', fence) or 0) or 0}\n"
+	"end\n"
+	"if holder == false then\n"
 	"  redis.call('SET', lock, token, 'PX', ARGV[2])\n"
 	"  if waiter ~= '' then redis.call('ZREM', queue, waiter) end\n"
-	"  return redis.status_reply('OK')\n"
+	"  return {1, new_fence(ARGV[6])}\n"
 	"end\n"
 	"if waiter ~= '' then\n"
 	"  redis.call('ZADD', queue, 'NX', now_us(), waiter)\n" /* NX: a retry keeps its place */
@@ -57,7 +70,7 @@ rlock_script rlock_script_acquire = {
 	"    redis.call('PEXPIRE', queue, ARGV[4])\n"
 	"  end\n"
 	"end\n"
-	"return redis.call('PTTL', lock)\n",
+	"return {0, redis.call('PTTL', lock)}\n",
 	""
 };
 
@@ -73,18 +86,19 @@ rlock_script rlock_script_release = {
 	""
 };
 
-/* ARGV: token, waiter. 1 when the lock was handed to us as we gave up. */
+/* ARGV: token, waiter, fencing. {1, fence} when the lock was handed to us as we
+ * gave up, else {0, 0}. */
 rlock_script rlock_script_leave = {
 	QUEUE_KEYS_LUA QUEUE_LUA
 	"if redis.call('GET', lock) == ARGV[1] then\n"
 	"  redis.call('ZREM', queue, ARGV[2])\n"
-	"  return 1\n"
+	"  return {1, ARGV[3] == '1' and tonumber(redis.call('GET', fence) or 0) or 0}\n"
 	"end\n"
 	"local first = redis.call('ZRANGE', queue, 0, 0)[1] == ARGV[2]\n"
 	"redis.call('ZREM', queue, ARGV[2])\n"
 	/* we may have been woken just now: pass the wake-up on */
 	"if first and redis.call('EXISTS', lock) == 0 then pass_on() end\n"
-	"return 0\n",
+	"return {0, 0}\n",
 	""
 };
 

@@ -9,16 +9,17 @@ typedef struct rlock_script {
 	char sha[41]; /* filled in at MINIT */
 } rlock_script;
 
-/* The queue scripts take KEYS lock, queue (see src/scripts.c). */
+/* The queue scripts take KEYS lock, queue, fence (see src/scripts.c). */
 
-/* ARGV token, ttl, waiter, the waiter's ms, fair: status OK when the lock is ours
- * (taken, or already ours: a retry is safe), else the holder's remaining ms; a
- * non-empty waiter is queued (or kept in line) for a wake-up. */
+/* ARGV token, ttl, waiter, the waiter's ms, fair, fencing: {1, fencing token or 0}
+ * when the lock is ours (taken, or already ours: a retry is safe), else {0, the
+ * holder's remaining ms}; a non-empty waiter is queued (or kept in line). */
 extern rlock_script rlock_script_acquire;
-/* ARGV token: 1 when our token held the lock and it was freed — and handed to,
- * or woken for, the first live waiter — else 0. */
+/* ARGV token: 1 when our token held the lock and it was freed — and handed to
+ * the first live waiter, if any — else 0. */
 extern rlock_script rlock_script_release;
-/* ARGV token, waiter: leaves the queue; 1 when the lock was handed to us meanwhile. */
+/* ARGV token, waiter, fencing: leaves the queue; {1, fence} when the lock was
+ * handed to us meanwhile, else {0, 0}. */
 extern rlock_script rlock_script_leave;
 
 /* These take KEYS lock only. */

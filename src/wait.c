@@ -76,16 +76,26 @@ zend_result rlock_wait_ready(rlock_conn *c, const rlock_timeouts *t)
 	return SUCCESS;
 }
 
-/* A ["message", channel, payload] whose payload is token? */
-static bool is_wake_for(const redisReply *reply, const char *token)
+/* A ["message", channel, "token|fence"] for token? Sets *fence. */
+static bool is_wake_for(const redisReply *reply, const char *token, zend_long *fence)
 {
-	return reply->type == REDIS_REPLY_ARRAY && reply->elements == 3
-		&& reply->element[2]->type == REDIS_REPLY_STRING
-		&& strcmp(reply->element[2]->str, token) == 0;
+	size_t len = strlen(token);
+	const redisReply *payload;
+
+	if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 3) {
+		return false;
+	}
+	payload = reply->element[2];
+	if (payload->type != REDIS_REPLY_STRING || payload->len <= len + 1
+			|| memcmp(payload->str, token, len) != 0 || payload->str[len] != '|') {
+		return false;
+	}
+	*fence = ZEND_STRTOL(payload->str + len + 1, NULL, 10);
+	return true;
 }
 
 /* Takes every message already read; true if one was ours. */
-static bool drain(rlock_conn *c, const char *token, bool *lost)
+static bool drain(rlock_conn *c, const char *token, bool *lost, zend_long *fence)
 {
 	bool woken = false;
 	void *reply;
@@ -98,12 +108,12 @@ static bool drain(rlock_conn *c, const char *token, bool *lost)
 		if (!reply) {
 			return woken;
 		}
-		woken = woken || is_wake_for(reply, token);
+		woken = is_wake_for(reply, token, fence) || woken;
 		freeReplyObject(reply);
 	}
 }
 
-rlock_wake rlock_wait_for(rlock_conn *c, const char *token, int64_t timeout_us)
+rlock_wake rlock_wait_for(rlock_conn *c, const char *token, int64_t timeout_us, zend_long *fence)
 {
 	int64_t deadline = rlock_now_us() + timeout_us;
 	bool lost = false;
@@ -113,7 +123,7 @@ rlock_wake rlock_wait_for(rlock_conn *c, const char *token, int64_t timeout_us)
 		int64_t left = deadline - rlock_now_us();
 		int ready;
 
-		if (drain(c, token, &lost)) {
+		if (drain(c, token, &lost, fence)) {
 			return RLOCK_WAKE_WOKEN;
 		}
 		if (lost) {

@@ -15,9 +15,9 @@ typedef enum {
  * it queues as a waiter: a release that follows can then never be missed. */
 zend_result rlock_wait_ready(rlock_conn *c, const rlock_timeouts *t);
 
-/* Sleeps until a wake-up carrying token arrives or timeout_us passes. Other
+/* Sleeps until a wake-up "token|fence" arrives (*fence is set) or timeout_us passes. Other
  * messages (left over from earlier waits) are dropped. After RLOCK_WAKE_LOST
  * the next rlock_wait_ready() makes a new subscriber. */
-rlock_wake rlock_wait_for(rlock_conn *c, const char *token, int64_t timeout_us);
+rlock_wake rlock_wait_for(rlock_conn *c, const char *token, int64_t timeout_us, zend_long *fence);
 
 #endif
