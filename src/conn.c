@@ -5,29 +5,11 @@
 #include "php_rlock.h"
 #include "pid.h"
 #include "conn.h"
-
-static struct timeval ms_to_timeval(zend_long ms)
-{
-	struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
-	return tv;
-}
+#include "connect.h"
 
 static void conn_set_error(rlock_conn *c, const char *what, const char *detail)
 {
 	snprintf(c->error, sizeof(c->error), "%s %s: %s", what, c->server.display, detail);
-}
-
-/* hiredis reports a read timeout as EAGAIN; say what it means. */
-static void conn_set_io_error(rlock_conn *c, const redisContext *ctx, int saved_errno, zend_long timeout_ms)
-{
-	if (ctx->err == REDIS_ERR_IO && (saved_errno == EAGAIN || saved_errno == EWOULDBLOCK)) {
-		char detail[64];
-
-		snprintf(detail, sizeof(detail), "no reply within read_timeout (" ZEND_LONG_FMT " ms)", timeout_ms);
-		conn_set_error(c, "timed out talking to", detail);
-	} else {
-		conn_set_error(c, "lost connection to", ctx->errstr);
-	}
 }
 
 static void conn_close(rlock_conn *c)
@@ -97,67 +79,18 @@ redisReply *rlock_conn_reject_errors(rlock_conn *c, redisReply *reply)
 	return reply;
 }
 
-/* AUTH and SELECT go out in one round trip; the name lets operators tell
- * rlock's connections apart in CLIENT LIST. */
-static bool conn_handshake(rlock_conn *c, redisContext *ctx, bool select_db, zend_long timeout_ms)
-{
-	char name[32];
-	int sent = 0, auth_at = -1, select_at = -1;
-	bool ok = true;
-
-	if (c->server.pass) {
-		if (c->server.user) {
-			redisAppendCommand(ctx, "AUTH %s %s", c->server.user, c->server.pass);
-		} else {
-			redisAppendCommand(ctx, "AUTH %s", c->server.pass);
-		}
-		auth_at = sent++;
-	}
-	if (select_db && c->server.db) {
-		redisAppendCommand(ctx, "SELECT %lld", (long long) c->server.db);
-		select_at = sent++;
-	}
-	snprintf(name, sizeof(name), "rlock-%ld", (long) rlock_pid());
-	redisAppendCommand(ctx, "CLIENT SETNAME %s", name);
-	sent++;
-
-	for (int i = 0; i < sent; i++) {
-		redisReply *reply = NULL;
-
-		if (redisGetReply(ctx, (void **) &reply) != REDIS_OK) {
-			conn_set_io_error(c, ctx, errno, timeout_ms);
-			return false;
-		}
-		if (ok && reply->type == REDIS_REPLY_ERROR && (i == auth_at || i == select_at)) {
-			conn_set_error(c, i == auth_at ? "authentication failed at" : "SELECT failed at",
-				reply->str);
-			ok = false;
-		}
-		freeReplyObject(reply);
-	}
-	return ok;
-}
-
 redisContext *rlock_conn_connect(rlock_conn *c, const rlock_timeouts *t, bool select_db)
 {
-	struct timeval tv = ms_to_timeval(t->connect_ms);
-	redisContext *ctx = c->server.unix_path
-		? redisConnectUnixWithTimeout(c->server.unix_path, tv)
-		: redisConnectWithTimeout(c->server.host, c->server.port, tv);
+	char name[32];
+	redisContext *ctx;
 
+	snprintf(name, sizeof(name), "rlock-%ld", (long) rlock_pid());
 	c->error[0] = '\0';
-	if (!ctx || ctx->err) {
-		conn_set_error(c, "cannot connect to", ctx ? ctx->errstr : "out of memory");
-	} else if (redisSetTimeout(ctx, ms_to_timeval(t->read_ms)) != REDIS_OK) {
-		conn_set_error(c, "cannot set up connection to", ctx->errstr);
-	} else if (conn_handshake(c, ctx, select_db, t->read_ms)) {
-		RLOCK_G(stats).connects++;
-		return ctx;
-	}
+	ctx = rlock_server_connect(&c->server, t->connect_ms, t->read_ms, select_db, name, c->error, sizeof(c->error));
 	if (ctx) {
-		redisFree(ctx);
+		RLOCK_G(stats).connects++;
 	}
-	return NULL;
+	return ctx;
 }
 
 static bool conn_open(rlock_conn *c, const rlock_timeouts *t)
@@ -184,7 +117,7 @@ static bool conn_ready(rlock_conn *c, const rlock_timeouts *t)
 		return conn_open(c, t);
 	}
 	if (c->read_timeout != t->read_ms) {
-		if (redisSetTimeout(c->ctx, ms_to_timeval(t->read_ms)) != REDIS_OK) {
+		if (redisSetTimeout(c->ctx, rlock_ms_to_timeval(t->read_ms)) != REDIS_OK) {
 			conn_set_error(c, "cannot set read timeout on", c->ctx->errstr);
 			conn_close(c);
 			return false;
@@ -281,7 +214,7 @@ redisReply *rlock_conn_command(rlock_conn *c, const rlock_timeouts *t,
 		reply = conn_roundtrip(c->ctx, argc, argv, argvlen);
 	}
 	if (!reply) {
-		conn_set_io_error(c, c->ctx, errno, c->read_timeout);
+		rlock_describe_io_error(c->error, sizeof(c->error), &c->server, c->ctx, errno, c->read_timeout);
 		conn_close(c);
 		RLOCK_G(stats).connection_errors++;
 	}

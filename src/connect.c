@@ -1,0 +1,83 @@
+/* rlock: opening one hiredis connection to a server. Touches no PHP state, so
+ * the watchdog thread uses it as well as the per-worker pool (src/conn.c). */
+#include <errno.h>
+#include <stdio.h>
+#include "connect.h"
+
+struct timeval rlock_ms_to_timeval(int64_t ms)
+{
+	struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+	return tv;
+}
+
+void rlock_describe_io_error(char *error, size_t errlen, const rlock_server *server,
+	const redisContext *ctx, int saved_errno, int64_t timeout_ms)
+{
+	if (ctx->err == REDIS_ERR_IO && (saved_errno == EAGAIN || saved_errno == EWOULDBLOCK)) {
+		snprintf(error, errlen, "timed out talking to %s: no reply within read_timeout (%lld ms)",
+			server->display, (long long) timeout_ms);
+	} else {
+		snprintf(error, errlen, "lost connection to %s: %s", server->display, ctx->errstr);
+	}
+}
+
+/* AUTH and SELECT go out in one round trip; the name lets operators tell
+ * rlock's connections apart in CLIENT LIST. */
+static bool handshake(redisContext *ctx, const rlock_server *server, bool select_db, const char *name,
+	int64_t timeout_ms, char *error, size_t errlen)
+{
+	int sent = 0, auth_at = -1, select_at = -1;
+	bool ok = true;
+
+	if (server->pass) {
+		if (server->user) {
+			redisAppendCommand(ctx, "AUTH %s %s", server->user, server->pass);
+		} else {
+			redisAppendCommand(ctx, "AUTH %s", server->pass);
+		}
+		auth_at = sent++;
+	}
+	if (select_db && server->db) {
+		redisAppendCommand(ctx, "SELECT %lld", (long long) server->db);
+		select_at = sent++;
+	}
+	redisAppendCommand(ctx, "CLIENT SETNAME %s", name);
+	sent++;
+
+	for (int i = 0; i < sent; i++) {
+		redisReply *reply = NULL;
+
+		if (redisGetReply(ctx, (void **) &reply) != REDIS_OK) {
+			rlock_describe_io_error(error, errlen, server, ctx, errno, timeout_ms);
+			return false;
+		}
+		if (ok && reply->type == REDIS_REPLY_ERROR && (i == auth_at || i == select_at)) {
+			snprintf(error, errlen, "%s %s: %s", i == auth_at ? "authentication failed at" : "SELECT failed at",
+				server->display, reply->str);
+			ok = false;
+		}
+		freeReplyObject(reply);
+	}
+	return ok;
+}
+
+redisContext *rlock_server_connect(const rlock_server *server, int64_t connect_ms, int64_t read_ms,
+	bool select_db, const char *name, char *error, size_t errlen)
+{
+	struct timeval tv = rlock_ms_to_timeval(connect_ms);
+	redisContext *ctx = server->unix_path
+		? redisConnectUnixWithTimeout(server->unix_path, tv)
+		: redisConnectWithTimeout(server->host, server->port, tv);
+
+	if (!ctx || ctx->err) {
+		snprintf(error, errlen, "cannot connect to %s: %s", server->display, ctx ? ctx->errstr : "out of memory");
+	} else if (redisSetTimeout(ctx, rlock_ms_to_timeval(read_ms)) != REDIS_OK) {
+		snprintf(error, errlen, "cannot set up connection to %s: %s", server->display, ctx->errstr);
+	} else if (handshake(ctx, server, select_db, name, read_ms, error, errlen)) {
+		return ctx;
+	}
+	if (ctx) {
+		redisFree(ctx);
+	}
+	return NULL;
+}
