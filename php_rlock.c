@@ -17,6 +17,7 @@
 #include "src/lock.h"
 #include "src/lease.h"
 #include "src/pid.h"
+#include "src/watchdog.h"
 
 ZEND_DECLARE_MODULE_GLOBALS(rlock)
 
@@ -86,6 +87,8 @@ PHP_INI_BEGIN()
 		OnUpdateReadTimeout, read_timeout, zend_rlock_globals, rlock_globals)
 	STD_PHP_INI_BOOLEAN("rlock.auto_release", "1", PHP_INI_ALL,
 		OnUpdateBool, auto_release, zend_rlock_globals, rlock_globals)
+	STD_PHP_INI_BOOLEAN("rlock.watchdog", "0", PHP_INI_ALL,
+		OnUpdateBool, watchdog, zend_rlock_globals, rlock_globals)
 PHP_INI_END()
 
 static PHP_GINIT_FUNCTION(rlock)
@@ -108,6 +111,7 @@ PHP_MINIT_FUNCTION(rlock)
 	REGISTER_INI_ENTRIES();
 	rlock_pid_init();
 	rlock_scripts_init();
+	rlock_watchdog_init(); /* the thread itself starts with the first watched lease */
 
 	rlock_lock_init_class(register_class_RLock());
 	rlock_ce_exception = register_class_RLockException(spl_ce_RuntimeException);
@@ -121,6 +125,7 @@ PHP_MINIT_FUNCTION(rlock)
 
 PHP_MSHUTDOWN_FUNCTION(rlock)
 {
+	rlock_watchdog_shutdown();
 	UNREGISTER_INI_ENTRIES();
 	return SUCCESS;
 }

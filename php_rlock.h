@@ -38,6 +38,7 @@ ZEND_BEGIN_MODULE_GLOBALS(rlock)
 	zend_long connect_timeout;
 	zend_long read_timeout;
 	bool auto_release;
+	bool watchdog;
 	/* per worker: server identity => rlock_conn*, kept across requests */
 	HashTable conns;
 	/* per request: locks this process holds, released at request end */

@@ -14,15 +14,25 @@
 #include "scripts.h"
 #include "wait.h"
 #include "clock.h"
+#include "watchdog.h"
 
 /* How long a waiter's place in line outlives its own deadline (ms). */
 #define RLOCK_WAITER_GRACE_MS 1000
 
 /* ---- which leases this process holds ---- */
 
-bool rlock_lease_is_ours(const rlock_lock *lock)
+static void lease_mark_lost(rlock_lock *lock);
+
+bool rlock_lease_is_ours(rlock_lock *lock)
 {
-	return lock->held && lock->owner_pid == rlock_pid();
+	if (!lock->held || lock->owner_pid != rlock_pid()) {
+		return false;
+	}
+	if (lock->watch_id && rlock_watchdog_is_lost(lock->watch_id)) {
+		lease_mark_lost(lock); /* the watchdog saw it go: no need to ask Redis */
+		return false;
+	}
+	return true;
 }
 
 static void lease_mark_held(rlock_lock *lock)
@@ -42,14 +52,18 @@ static void lease_mark_held(rlock_lock *lock)
 	RLOCK_G(held_head) = lock;
 }
 
-void rlock_lease_forget(rlock_lock *lock)
+/* Stops tracking (and renewing) the lease; true if the watchdog had found it lost. */
+static bool lease_unlink(rlock_lock *lock)
 {
-	if (!lock->held) {
-		return;
+	bool lost = false;
+
+	if (lock->watch_id) {
+		lost = rlock_watchdog_unwatch(lock->watch_id);
+		lock->watch_id = 0;
 	}
 	if (lock->prev_held) {
 		lock->prev_held->next_held = lock->next_held;
-	} else {
+	} else if (RLOCK_G(held_head) == lock) {
 		RLOCK_G(held_head) = lock->next_held;
 	}
 	if (lock->next_held) {
@@ -57,14 +71,44 @@ void rlock_lease_forget(rlock_lock *lock)
 	}
 	lock->prev_held = lock->next_held = NULL;
 	lock->held = false;
+	return lost;
+}
+
+void rlock_lease_forget(rlock_lock *lock)
+{
+	if (lock->held && lease_unlink(lock)) {
+		lock->lost = true; /* found by the watchdog, never asked about: still counted */
+		RLOCK_G(stats).lost++;
+	}
 }
 
 /* Our lease is gone: someone else's token holds the key, or nobody's. */
 static void lease_mark_lost(rlock_lock *lock)
 {
-	rlock_lease_forget(lock);
+	if (lock->held) {
+		lease_unlink(lock);
+	}
 	lock->lost = true;
 	RLOCK_G(stats).lost++;
+}
+
+/* Hands the new lease to the watchdog, when the lock asked for one. */
+static zend_result lease_watch(rlock_lock *lock)
+{
+	rlock_watch_request request = {
+		&lock->cfg.conn->server, ZSTR_VAL(lock->keys[0]), ZSTR_LEN(lock->keys[0]), lock->token,
+		ZSTR_VAL(lock->name), lock->cfg.ttl, lock->cfg.timeouts.read_ms, lock->cfg.throw_on_loss
+	};
+
+	if (!lock->cfg.watchdog) {
+		return SUCCESS;
+	}
+	if (lock->watch_id) {
+		rlock_watchdog_extended(lock->watch_id, lock->cfg.ttl); /* a refresh of a watched lease */
+		return SUCCESS;
+	}
+	lock->watch_id = rlock_watchdog_watch(&request, lock->cfg.conn->error, sizeof(lock->cfg.conn->error));
+	return lock->watch_id ? SUCCESS : FAILURE;
 }
 
 /* ---- round trips ---- */
@@ -294,6 +338,9 @@ rlock_lease_outcome rlock_lease_acquire(rlock_lock *lock, zend_long wait_ms)
 	if (rlock_lease_is_ours(lock)) {
 		/* Same token: refreshes our lease, or tells us it was lost meanwhile. */
 		outcome = lease_attempt(lock, "", 0, &ignored);
+		if (outcome == RLOCK_LEASE_TAKEN) {
+			lease_watch(lock);
+		}
 		if (outcome != RLOCK_LEASE_BUSY) {
 			return outcome;
 		}
@@ -312,6 +359,12 @@ rlock_lease_outcome rlock_lease_acquire(rlock_lock *lock, zend_long wait_ms)
 	}
 	if (outcome == RLOCK_LEASE_TAKEN) {
 		lease_mark_held(lock);
+		if (lease_watch(lock) == FAILURE) {
+			/* a lease we promised to keep alive but cannot: give it back */
+			lease_abandon(lock, "");
+			lease_unlink(lock);
+			return RLOCK_LEASE_FAILED;
+		}
 	} else if (outcome == RLOCK_LEASE_BUSY) {
 		RLOCK_G(stats).busy++;
 	} else if (wait_ms == 0) {
@@ -355,6 +408,9 @@ rlock_lease_outcome rlock_lease_extend(rlock_lock *lock, zend_long ttl_ms)
 	if (!extended) {
 		lease_mark_lost(lock);
 		return RLOCK_LEASE_BUSY;
+	}
+	if (lock->watch_id) {
+		rlock_watchdog_extended(lock->watch_id, ttl_ms);
 	}
 	return RLOCK_LEASE_TAKEN;
 }

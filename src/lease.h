@@ -10,7 +10,8 @@ typedef enum {
 	RLOCK_LEASE_FAILED, /* Redis could not be asked; lock->cfg.conn->error says why */
 } rlock_lease_outcome;
 
-bool rlock_lease_is_ours(const rlock_lock *lock);
+/* Held by this process, and not found lost by the watchdog. */
+bool rlock_lease_is_ours(rlock_lock *lock);
 
 /* wait_ms 0: one attempt; more: queue and sleep until woken or the deadline. */
 rlock_lease_outcome rlock_lease_acquire(rlock_lock *lock, zend_long wait_ms);

@@ -7,6 +7,7 @@
 #include "lock.h"
 #include "lease.h"
 #include "errors.h"
+#include "watchdog.h"
 
 zend_class_entry *rlock_ce_lock;
 static zend_object_handlers lock_handlers;
@@ -361,7 +362,7 @@ ZEND_METHOD(RLock, stats)
 
 	ZEND_PARSE_PARAMETERS_NONE();
 
-	array_init_size(return_value, 12);
+	array_init_size(return_value, 13);
 	add_assoc_long(return_value, "acquired", s->acquired);
 	add_assoc_long(return_value, "busy", s->busy);
 	add_assoc_long(return_value, "released", s->released);
@@ -369,6 +370,7 @@ ZEND_METHOD(RLock, stats)
 	add_assoc_long(return_value, "extended", s->extended);
 	add_assoc_long(return_value, "lost", s->lost);
 	add_assoc_long(return_value, "commands", s->commands);
+	add_assoc_long(return_value, "renewals", (zend_long) rlock_watchdog_renewals());
 	add_assoc_long(return_value, "connects", s->connects);
 	add_assoc_long(return_value, "reconnects", s->reconnects);
 	add_assoc_long(return_value, "connection_errors", s->connection_errors);

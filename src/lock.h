@@ -12,6 +12,7 @@ struct rlock_lock {
 	zend_string *name;
 	zend_string *keys[3];     /* the lock, its wait queue, its fencing counter */
 	zend_long fence;          /* fencing token of the current hold, 0 without fencing */
+	uint64_t watch_id;        /* the watchdog's handle on this lease, 0 when not watched */
 	bool held;                /* our token held the key when we last looked */
 	bool lost;                /* the last hold ended by expiry or takeover */
 	pid_t owner_pid;          /* the process that acquired it; no other may free it */

@@ -129,6 +129,25 @@ static zend_result opt_fair(rlock_config *cfg, const char *key, zval *value, uin
 	return bool_option(key, value, &cfg->fair, arg);
 }
 
+static zend_result opt_watchdog(rlock_config *cfg, const char *key, zval *value, uint32_t arg)
+{
+	return bool_option(key, value, &cfg->watchdog, arg);
+}
+
+static zend_result opt_on_lost(rlock_config *cfg, const char *key, zval *value, uint32_t arg)
+{
+	if (expect_type(key, value, IS_STRING, "string", arg) == FAILURE) {
+		return FAILURE;
+	}
+	if (!zend_string_equals_literal(Z_STR_P(value), "flag") && !zend_string_equals_literal(Z_STR_P(value), "throw")) {
+		zend_argument_value_error(arg, "option \"%s\" must be \"flag\" or \"throw\", \"%s\" given",
+			key, Z_STRVAL_P(value));
+		return FAILURE;
+	}
+	cfg->throw_on_loss = zend_string_equals_literal(Z_STR_P(value), "throw");
+	return SUCCESS;
+}
+
 static zend_result opt_fencing(rlock_config *cfg, const char *key, zval *value, uint32_t arg)
 {
 	return bool_option(key, value, &cfg->fencing, arg);
@@ -153,7 +172,8 @@ static const option_entry lock_options[] = {
 	{"read_timeout", opt_read_timeout},
 	{"auto_release", opt_auto_release},
 	{"cluster", opt_not_yet},
-	{"watchdog", opt_not_yet},
+	{"watchdog", opt_watchdog},
+	{"on_lost", opt_on_lost},
 	{"fencing", opt_fencing},
 	{"fair", opt_fair},
 };
@@ -222,8 +242,16 @@ zend_result rlock_config_init(rlock_config *cfg, HashTable *options, uint32_t ar
 	cfg->auto_release = RLOCK_G(auto_release);
 	cfg->fair = false;
 	cfg->fencing = false;
+	cfg->watchdog = RLOCK_G(watchdog);
+	cfg->throw_on_loss = false;
 
 	if (options && apply_options(cfg, options, arg_num) == FAILURE) {
+		rlock_config_dtor(cfg);
+		return FAILURE;
+	}
+	if (cfg->throw_on_loss && !cfg->watchdog) {
+		/* only the watchdog notices a loss while the request is busy elsewhere */
+		zend_argument_value_error(arg_num, "option \"on_lost\" \"throw\" needs the watchdog option");
 		rlock_config_dtor(cfg);
 		return FAILURE;
 	}

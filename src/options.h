@@ -21,6 +21,8 @@ typedef struct rlock_config {
 	bool auto_release;
 	bool fair;
 	bool fencing;
+	bool watchdog;
+	bool throw_on_loss;   /* on_lost "throw" */
 } rlock_config;
 
 /* The INI defaults overridden by options (argument arg_num of the caller).

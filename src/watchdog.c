@@ -1,0 +1,546 @@
+/* rlock: the watchdog — a thread of the worker that renews held leases.
+ *
+ * PHP registers each watched lease here; the thread renews due leases every
+ * ttl/3 with the owner-checked extend script, pipelined per server, on its own
+ * connections. The thread never calls into the engine or its allocator: it uses
+ * malloc, hiredis and pthreads only. When it finds a lease lost it marks it, and
+ * for leases that asked for it raises the engine's interrupt flag (as the
+ * execution timer does), so the request gets RLockLostException at its next
+ * opcode boundary. The table is process-wide; a fork child starts with an empty
+ * one and no thread. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "php.h"
+#include "zend_exceptions.h"
+#include "clock.h"
+#include "connect.h"
+#include "errors.h"
+#include "scripts.h"
+#include "watchdog.h"
+
+/* Retry pause after a failed renewal (us), while the lease still lasts. */
+#define RETRY_US 100000
+#define TOKEN_MAX 64
+
+#if PHP_VERSION_ID >= 80200
+typedef zend_atomic_bool interrupt_flag;
+# define RAISE_INTERRUPT(flag) zend_atomic_bool_store_ex((flag), true)
+#else
+typedef volatile zend_bool interrupt_flag;
+# define RAISE_INTERRUPT(flag) (*(flag) = 1)
+#endif
+
+typedef struct watch {
+	uint64_t id;
+	const rlock_server *server;
+	char *key;
+	size_t key_len;
+	char *name;
+	char token[TOKEN_MAX];
+	int64_t ttl_us;
+	int64_t timeout_ms;
+	int64_t renew_at;      /* monotonic us */
+	int64_t expires_at;    /* when the lease ends if no renewal gets through */
+	bool lost;
+	bool throw_on_loss;
+	bool reported;         /* the exception was thrown */
+	interrupt_flag *interrupt;
+} watch;
+
+/* One renewal in flight: copies, so PHP may unwatch meanwhile. */
+typedef struct renewal {
+	uint64_t id;
+	const rlock_server *server;
+	char *key;
+	size_t key_len;
+	char token[TOKEN_MAX];
+	char ttl_ms[24];
+	int64_t timeout_ms;
+	int64_t sent_at;
+	int result;            /* 1 renewed, 0 token gone, -1 no answer */
+} renewal;
+
+typedef struct server_link {
+	const rlock_server *server;
+	redisContext *ctx;
+} server_link;
+
+static struct {
+	pthread_mutex_t mu;
+	pthread_cond_t wake;
+	pthread_t thread;
+	bool running;          /* a thread exists in this process */
+	bool stop;
+	watch *watches;
+	size_t count, cap;
+	uint64_t next_id;
+	int64_t renewals;
+	bool interrupt_pending;
+	server_link *links;    /* the thread's connections; changed under mu, used outside it */
+	size_t link_count;
+} wd = {.mu = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER};
+
+static void (*previous_interrupt)(zend_execute_data *execute_data);
+
+/* ---- the table (callers hold wd.mu) ---- */
+
+static watch *find(uint64_t id)
+{
+	for (size_t i = 0; i < wd.count; i++) {
+		if (wd.watches[i].id == id) {
+			return &wd.watches[i];
+		}
+	}
+	return NULL;
+}
+
+static void drop(watch *w)
+{
+	free(w->key);
+	free(w->name);
+	*w = wd.watches[--wd.count];
+}
+
+static void mark_lost(watch *w)
+{
+	w->lost = true;
+	if (w->throw_on_loss && w->interrupt) {
+		__atomic_store_n(&wd.interrupt_pending, true, __ATOMIC_RELEASE);
+		RAISE_INTERRUPT(w->interrupt);
+	}
+}
+
+/* ---- the thread's side: no engine calls from here to the hook below ---- */
+
+static redisContext *link_for(const rlock_server *server, int64_t timeout_ms)
+{
+	char name[48], error[256];
+	redisContext *ctx;
+
+	for (size_t i = 0; i < wd.link_count; i++) {
+		if (wd.links[i].server == server && wd.links[i].ctx && !wd.links[i].ctx->err) {
+			redisSetTimeout(wd.links[i].ctx, rlock_ms_to_timeval(timeout_ms));
+			return wd.links[i].ctx;
+		}
+	}
+	snprintf(name, sizeof(name), "rlock-watchdog-%ld", (long) getpid());
+	ctx = rlock_server_connect(server, timeout_ms, timeout_ms, true, name, error, sizeof(error));
+	if (!ctx) {
+		return NULL;
+	}
+	pthread_mutex_lock(&wd.mu);
+	for (size_t i = 0; i < wd.link_count; i++) {
+		if (wd.links[i].server == server) {
+			if (wd.links[i].ctx) {
+				redisFree(wd.links[i].ctx);
+			}
+			wd.links[i].ctx = ctx;
+			pthread_mutex_unlock(&wd.mu);
+			return ctx;
+		}
+	}
+	server_link *grown = realloc(wd.links, (wd.link_count + 1) * sizeof(*grown));
+	if (grown) {
+		wd.links = grown;
+		wd.links[wd.link_count].server = server;
+		wd.links[wd.link_count++].ctx = ctx;
+	}
+	pthread_mutex_unlock(&wd.mu);
+	if (!grown) {
+		redisFree(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
+static void append_extend(redisContext *ctx, const renewal *r, bool by_body)
+{
+	const char *argv[6] = {by_body ? "EVAL" : "EVALSHA",
+		by_body ? rlock_script_extend.body : rlock_script_extend.sha, "1", r->key, r->token, r->ttl_ms};
+	size_t argvlen[6] = {strlen(argv[0]), strlen(argv[1]), 1, r->key_len, strlen(r->token), strlen(r->ttl_ms)};
+
+	redisAppendCommandArgv(ctx, 6, argv, argvlen);
+}
+
+/* Renews every item of one server in one pipelined round trip. */
+static void renew_on(const rlock_server *server, renewal *batch, size_t n)
+{
+	int64_t timeout_ms = INT64_MAX;
+	redisContext *ctx;
+	bool noscript = false;
+
+	for (size_t i = 0; i < n; i++) {
+		if (batch[i].server == server && batch[i].timeout_ms < timeout_ms) {
+			timeout_ms = batch[i].timeout_ms;
+		}
+	}
+	ctx = link_for(server, timeout_ms);
+	for (int pass = 0; pass < 2 && ctx; pass++) {
+		for (size_t i = 0; i < n; i++) {
+			if (batch[i].server == server && batch[i].result == -1) {
+				append_extend(ctx, &batch[i], pass == 1);
+			}
+		}
+		for (size_t i = 0; i < n; i++) {
+			redisReply *reply = NULL;
+
+			if (batch[i].server != server || batch[i].result != -1) {
+				continue;
+			}
+			if (redisGetReply(ctx, (void **) &reply) != REDIS_OK) {
+				return; /* the rest stay -1: retried while the leases last */
+			}
+			if (reply->type == REDIS_REPLY_INTEGER) {
+				batch[i].result = reply->integer ? 1 : 0;
+			} else if (reply->type == REDIS_REPLY_ERROR && strncmp(reply->str, "NOSCRIPT", 8) == 0) {
+				noscript = true; /* a restart or SCRIPT FLUSH: the second pass sends the body */
+			}
+			freeReplyObject(reply);
+		}
+		if (!noscript) {
+			return;
+		}
+	}
+}
+
+static void renew(renewal *batch, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		bool seen = false;
+
+		for (size_t j = 0; j < i && !seen; j++) {
+			seen = batch[j].server == batch[i].server;
+		}
+		if (!seen) {
+			renew_on(batch[i].server, batch, n);
+		}
+	}
+}
+
+/* Collects the due leases (wd.mu held). Sets *next to when to look again. */
+static size_t collect_due(renewal **batch, int64_t now, int64_t *next)
+{
+	size_t n = 0;
+
+	*next = now + 60 * 1000000;
+	for (size_t i = 0; i < wd.count; i++) {
+		watch *w = &wd.watches[i];
+
+		if (w->lost) {
+			continue;
+		}
+		if (w->expires_at <= now) {
+			mark_lost(w); /* no renewal got through before the lease ended */
+			continue;
+		}
+		if (w->renew_at > now) {
+			*next = MIN(*next, w->renew_at);
+			continue;
+		}
+		renewal *grown = realloc(*batch, (n + 1) * sizeof(**batch));
+		if (!grown || !(grown[n].key = malloc(w->key_len + 1))) {
+			*batch = grown ? grown : *batch;
+			break;
+		}
+		*batch = grown;
+		renewal *r = &grown[n++];
+		r->id = w->id;
+		r->server = w->server;
+		memcpy(r->key, w->key, w->key_len + 1);
+		r->key_len = w->key_len;
+		memcpy(r->token, w->token, sizeof(r->token));
+		snprintf(r->ttl_ms, sizeof(r->ttl_ms), "%lld", (long long) (w->ttl_us / 1000));
+		r->timeout_ms = w->timeout_ms;
+		r->sent_at = now;
+		r->result = -1;
+		w->renew_at = now + RETRY_US; /* provisional, until the reply says otherwise */
+	}
+	return n;
+}
+
+static void apply(renewal *batch, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		watch *w = find(batch[i].id);
+
+		free(batch[i].key);
+		if (!w || w->lost) {
+			continue; /* released meanwhile */
+		}
+		if (batch[i].result == 1) {
+			w->expires_at = batch[i].sent_at + w->ttl_us;
+			w->renew_at = batch[i].sent_at + w->ttl_us / 3;
+			wd.renewals++;
+		} else if (batch[i].result == 0) {
+			mark_lost(w);
+		} else {
+			w->renew_at = rlock_now_us() + MIN(RETRY_US, w->ttl_us / 10);
+		}
+	}
+}
+
+/* Sleeps on the condition (wd.mu held) until at_us, or until PHP signals. */
+static void wait_until(int64_t at_us)
+{
+	struct timespec ts = {at_us / 1000000, (at_us % 1000000) * 1000};
+
+	pthread_cond_timedwait(&wd.wake, &wd.mu, &ts); /* the condition runs on CLOCK_MONOTONIC, like rlock_now_us() */
+}
+
+static void *watchdog_main(void *unused)
+{
+	renewal *batch = NULL;
+
+	pthread_mutex_lock(&wd.mu);
+	while (!wd.stop) {
+		int64_t next;
+		size_t n = collect_due(&batch, rlock_now_us(), &next);
+
+		if (n == 0) {
+			wait_until(next);
+			continue;
+		}
+		pthread_mutex_unlock(&wd.mu);
+		renew(batch, n);
+		pthread_mutex_lock(&wd.mu);
+		apply(batch, n);
+	}
+	pthread_mutex_unlock(&wd.mu);
+	free(batch);
+	return NULL;
+}
+
+/* ---- the PHP side ---- */
+
+/* The engine calls this at an opcode boundary after an interrupt was raised. */
+static void watchdog_interrupt(zend_execute_data *execute_data)
+{
+	char name[256] = "";
+
+	if (__atomic_load_n(&wd.interrupt_pending, __ATOMIC_ACQUIRE)) {
+		pthread_mutex_lock(&wd.mu);
+		wd.interrupt_pending = false;
+		for (size_t i = 0; i < wd.count; i++) {
+			watch *w = &wd.watches[i];
+
+			if (w->lost && w->throw_on_loss && !w->reported && (void *) w->interrupt == (void *) &EG(vm_interrupt)) {
+				w->reported = true;
+				snprintf(name, sizeof(name), "%s", w->name);
+				break;
+			}
+		}
+		pthread_mutex_unlock(&wd.mu);
+		if (name[0] && !EG(exception)) {
+			zend_throw_exception_ex(rlock_ce_lost_exception, 0,
+				"lock \"%s\" was lost: the watchdog could not renew its lease", name);
+		}
+	}
+	if (previous_interrupt) {
+		previous_interrupt(execute_data);
+	}
+}
+
+static void before_fork(void)
+{
+	pthread_mutex_lock(&wd.mu);
+}
+
+static void after_fork_in_parent(void)
+{
+	pthread_mutex_unlock(&wd.mu);
+}
+
+/* The child has no thread and must not renew its parent's leases. Its copies
+ * of the thread's sockets are closed; their memory is left alone, as the
+ * thread may have been using it when the fork happened. */
+static void after_fork_in_child(void)
+{
+	for (size_t i = 0; i < wd.count; i++) {
+		free(wd.watches[i].key);
+		free(wd.watches[i].name);
+	}
+	wd.count = 0;
+	for (size_t i = 0; i < wd.link_count; i++) {
+		if (wd.links[i].ctx && wd.links[i].ctx->fd >= 0) {
+			close(wd.links[i].ctx->fd);
+		}
+	}
+	wd.link_count = 0;
+	wd.running = false;
+	wd.stop = false;
+	wd.interrupt_pending = false;
+	pthread_mutex_init(&wd.mu, NULL);
+	pthread_cond_destroy(&wd.wake);
+	pthread_condattr_t attr;
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&wd.wake, &attr);
+	pthread_condattr_destroy(&attr);
+}
+
+void rlock_watchdog_init(void)
+{
+	pthread_condattr_t attr;
+
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&wd.wake, &attr);
+	pthread_condattr_destroy(&attr);
+	pthread_atfork(before_fork, after_fork_in_parent, after_fork_in_child);
+	previous_interrupt = zend_interrupt_function;
+	zend_interrupt_function = watchdog_interrupt;
+}
+
+void rlock_watchdog_shutdown(void)
+{
+	pthread_mutex_lock(&wd.mu);
+	bool running = wd.running;
+	wd.stop = true;
+	pthread_cond_signal(&wd.wake);
+	pthread_mutex_unlock(&wd.mu);
+	if (running) {
+		pthread_join(wd.thread, NULL);
+	}
+	for (size_t i = 0; i < wd.count; i++) {
+		free(wd.watches[i].key);
+		free(wd.watches[i].name);
+	}
+	free(wd.watches);
+	for (size_t i = 0; i < wd.link_count; i++) {
+		if (wd.links[i].ctx) {
+			redisFree(wd.links[i].ctx);
+		}
+	}
+	free(wd.links);
+	wd.watches = NULL;
+	wd.count = wd.cap = wd.link_count = 0;
+	wd.links = NULL;
+	wd.running = false;
+	zend_interrupt_function = previous_interrupt;
+}
+
+static bool start_thread(char *error, size_t errlen)
+{
+	sigset_t all, old;
+	int rc;
+
+	if (wd.running) {
+		return true;
+	}
+	/* Signals stay with PHP's thread (timeouts, pcntl handlers). */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(&wd.thread, NULL, watchdog_main, NULL);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
+		snprintf(error, errlen, "cannot start the watchdog thread: %s", strerror(rc));
+		return false;
+	}
+	wd.running = true;
+	wd.stop = false;
+	return true;
+}
+
+uint64_t rlock_watchdog_watch(const rlock_watch_request *request, char *error, size_t errlen)
+{
+	int64_t now = rlock_now_us();
+	uint64_t id = 0;
+	watch *w;
+
+	pthread_mutex_lock(&wd.mu);
+	if (wd.count == wd.cap) {
+		size_t cap = wd.cap ? wd.cap * 2 : 8;
+		watch *grown = realloc(wd.watches, cap * sizeof(*grown));
+		if (!grown) {
+			snprintf(error, errlen, "out of memory for the watchdog");
+			goto out;
+		}
+		wd.watches = grown;
+		wd.cap = cap;
+	}
+	if (!start_thread(error, errlen)) {
+		goto out;
+	}
+	w = &wd.watches[wd.count];
+	memset(w, 0, sizeof(*w));
+	w->key = malloc(request->key_len + 1);
+	w->name = strdup(request->name);
+	if (!w->key || !w->name) {
+		free(w->key);
+		free(w->name);
+		snprintf(error, errlen, "out of memory for the watchdog");
+		goto out;
+	}
+	memcpy(w->key, request->key, request->key_len);
+	w->key[request->key_len] = '\0';
+	w->key_len = request->key_len;
+	snprintf(w->token, sizeof(w->token), "%s", request->token);
+	w->id = id = ++wd.next_id;
+	w->server = request->server;
+	w->ttl_us = request->ttl_ms * 1000;
+	w->timeout_ms = MAX(1, MIN(request->timeout_ms, request->ttl_ms / 3));
+	w->renew_at = now + w->ttl_us / 3;
+	w->expires_at = now + w->ttl_us;
+	w->throw_on_loss = request->throw_on_loss;
+	w->interrupt = (interrupt_flag *) &EG(vm_interrupt);
+	wd.count++;
+	pthread_cond_signal(&wd.wake);
+out:
+	pthread_mutex_unlock(&wd.mu);
+	return id;
+}
+
+bool rlock_watchdog_unwatch(uint64_t id)
+{
+	bool lost = false;
+	watch *w;
+
+	pthread_mutex_lock(&wd.mu);
+	if ((w = find(id)) != NULL) {
+		lost = w->lost;
+		drop(w);
+	}
+	pthread_mutex_unlock(&wd.mu);
+	return lost;
+}
+
+bool rlock_watchdog_is_lost(uint64_t id)
+{
+	bool lost;
+	watch *w;
+
+	pthread_mutex_lock(&wd.mu);
+	w = find(id);
+	lost = w && w->lost;
+	pthread_mutex_unlock(&wd.mu);
+	return lost;
+}
+
+void rlock_watchdog_extended(uint64_t id, int64_t ttl_ms)
+{
+	int64_t now = rlock_now_us();
+	watch *w;
+
+	pthread_mutex_lock(&wd.mu);
+	if ((w = find(id)) != NULL && !w->lost) {
+		w->ttl_us = ttl_ms * 1000;
+		w->timeout_ms = MAX(1, MIN(w->timeout_ms, ttl_ms / 3));
+		w->renew_at = now + w->ttl_us / 3;
+		w->expires_at = now + w->ttl_us;
+		pthread_cond_signal(&wd.wake);
+	}
+	pthread_mutex_unlock(&wd.mu);
+}
+
+int64_t rlock_watchdog_renewals(void)
+{
+	int64_t renewals;
+
+	pthread_mutex_lock(&wd.mu);
+	renewals = wd.renewals;
+	pthread_mutex_unlock(&wd.mu);
+	return renewals;
+}

@@ -1,0 +1,42 @@
+/* rlock: the watchdog — a thread of the worker that renews held leases. */
+#ifndef RLOCK_WATCHDOG_H
+#define RLOCK_WATCHDOG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "uri.h"
+
+/* MINIT: fork handlers and the engine interrupt hook. No thread yet. */
+void rlock_watchdog_init(void);
+/* MSHUTDOWN: stops and joins the thread, if this process started one. */
+void rlock_watchdog_shutdown(void);
+
+typedef struct rlock_watch_request {
+	const rlock_server *server; /* lives until MSHUTDOWN, read-only */
+	const char *key;
+	size_t key_len;
+	const char *token;
+	const char *name;           /* for the exception's message */
+	int64_t ttl_ms;
+	int64_t timeout_ms;         /* for the watchdog's own connects and replies */
+	bool throw_on_loss;         /* interrupt the request when the lease is lost */
+} rlock_watch_request;
+
+/* Starts renewing a lease every ttl/3 (starting the thread on first use).
+ * Returns its id, or 0 with error filled in. */
+uint64_t rlock_watchdog_watch(const rlock_watch_request *request, char *error, size_t errlen);
+
+/* Stops renewing; true if the watchdog had found the lease lost. */
+bool rlock_watchdog_unwatch(uint64_t id);
+
+/* True if a renewal found another token (or none), or could not reach Redis
+ * before the lease ended. */
+bool rlock_watchdog_is_lost(uint64_t id);
+
+/* After an explicit extend(): the lease now lasts ttl_ms from now. */
+void rlock_watchdog_extended(uint64_t id, int64_t ttl_ms);
+
+/* Renewals made since the worker started. */
+int64_t rlock_watchdog_renewals(void);
+
+#endif
