@@ -81,6 +81,11 @@ static struct {
 	bool interrupt_pending;
 	server_link *links;    /* the thread's connections; changed under mu, used outside it */
 	size_t link_count;
+	renewal *batch;        /* the thread's work list */
+	/* After a fork: the parent thread's connections and work list, left alone
+	 * (the thread may have been using them) but kept reachable. */
+	server_link *inherited_links;
+	renewal *inherited_batch;
 } wd = {.mu = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER};
 
 static void (*previous_interrupt)(zend_execute_data *execute_data);
@@ -220,9 +225,10 @@ static void renew(renewal *batch, size_t n)
 	}
 }
 
-/* Collects the due leases (wd.mu held). Sets *next to when to look again. */
-static size_t collect_due(renewal **batch, int64_t now, int64_t *next)
+/* Collects the due leases into wd.batch (wd.mu held). Sets *next to when to look again. */
+static size_t collect_due(int64_t now, int64_t *next)
 {
+	renewal **batch = &wd.batch;
 	size_t n = 0;
 
 	*next = now + 60 * 1000000;
@@ -292,12 +298,11 @@ static void wait_until(int64_t at_us)
 
 static void *watchdog_main(void *unused)
 {
-	renewal *batch = NULL;
-
 	pthread_mutex_lock(&wd.mu);
 	while (!wd.stop) {
 		int64_t next;
-		size_t n = collect_due(&batch, rlock_now_us(), &next);
+		size_t n = collect_due(rlock_now_us(), &next);
+		renewal *batch = wd.batch;
 
 		if (n == 0) {
 			wait_until(next);
@@ -309,7 +314,6 @@ static void *watchdog_main(void *unused)
 		apply(batch, n);
 	}
 	pthread_mutex_unlock(&wd.mu);
-	free(batch);
 	return NULL;
 }
 
@@ -343,6 +347,17 @@ static void watchdog_interrupt(zend_execute_data *execute_data)
 	}
 }
 
+/* The thread's timed waits count on CLOCK_MONOTONIC, like rlock_now_us(). */
+static void init_wake_condition(void)
+{
+	pthread_condattr_t attr;
+
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&wd.wake, &attr);
+	pthread_condattr_destroy(&attr);
+}
+
 static void before_fork(void)
 {
 	pthread_mutex_lock(&wd.mu);
@@ -368,27 +383,28 @@ static void after_fork_in_child(void)
 			close(wd.links[i].ctx->fd);
 		}
 	}
+	if (wd.links) {
+		wd.inherited_links = wd.links;
+		wd.links = NULL;
+	}
+	if (wd.batch) {
+		wd.inherited_batch = wd.batch;
+		wd.batch = NULL;
+	}
 	wd.link_count = 0;
+	wd.renewals = 0;
 	wd.running = false;
 	wd.stop = false;
 	wd.interrupt_pending = false;
 	pthread_mutex_init(&wd.mu, NULL);
-	pthread_cond_destroy(&wd.wake);
-	pthread_condattr_t attr;
-	pthread_condattr_init(&attr);
-	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	pthread_cond_init(&wd.wake, &attr);
-	pthread_condattr_destroy(&attr);
+	/* Not pthread_cond_destroy(): it would wait for the parent's thread, which is not here. */
+	memset(&wd.wake, 0, sizeof(wd.wake));
+	init_wake_condition();
 }
 
 void rlock_watchdog_init(void)
 {
-	pthread_condattr_t attr;
-
-	pthread_condattr_init(&attr);
-	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	pthread_cond_init(&wd.wake, &attr);
-	pthread_condattr_destroy(&attr);
+	init_wake_condition();
 	pthread_atfork(before_fork, after_fork_in_parent, after_fork_in_child);
 	previous_interrupt = zend_interrupt_function;
 	zend_interrupt_function = watchdog_interrupt;
@@ -415,6 +431,8 @@ void rlock_watchdog_shutdown(void)
 		}
 	}
 	free(wd.links);
+	free(wd.batch);
+	wd.batch = NULL;
 	wd.watches = NULL;
 	wd.count = wd.cap = wd.link_count = 0;
 	wd.links = NULL;

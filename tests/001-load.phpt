@@ -11,7 +11,7 @@ foreach (['RLockException', 'RLockConnectionException', 'RLockTimeoutException',
     echo $class, ' < ', get_parent_class($class), "\n";
 }
 var_dump((new RLockInProgressException('x'))->getRetryAfter());
-foreach (['servers', 'prefix', 'default_ttl', 'connect_timeout', 'read_timeout', 'auto_release'] as $ini) {
+foreach (['servers', 'prefix', 'default_ttl', 'connect_timeout', 'read_timeout', 'auto_release', 'watchdog'] as $ini) {
     echo "rlock.$ini=", ini_get("rlock.$ini"), "\n";
 }
 ob_start();
@@ -35,6 +35,7 @@ rlock.default_ttl=30000
 rlock.connect_timeout=1000
 rlock.read_timeout=1000
 rlock.auto_release=1
+rlock.watchdog=0
 bool(true)
 bool(true)
 bool(true)

@@ -33,11 +33,12 @@ foreach ([
     ['connect_timeout' => 0], ['connect_timeout' => 60001], ['read_timeout' => -5], ['read_timeout' => 3600001],
     ['auto_release' => 1], ['prefix' => 7], ['prefix' => str_repeat('p', 257)],
     ['bogus' => 1], ['TTL' => 100], [0 => 'redis://127.0.0.1'],
-    ['fair' => 1], ['watchdog' => true], ['fencing' => true], ['cluster' => ['redis://127.0.0.1:7000']],
+    ['fair' => 1], ['watchdog' => 'yes'], ['fencing' => 1], ['on_lost' => 'die'], ['on_lost' => 'throw'],
+    ['cluster' => ['redis://127.0.0.1:7000']],
 ] as $options) {
     attempt(fn() => new RLock('x', $options + $o));
 }
-attempt(fn() => new RLock('x', ['fair' => true, 'watchdog' => false, 'fencing' => false] + $o));
+attempt(fn() => new RLock('x', ['fair' => true, 'watchdog' => true, 'fencing' => true, 'on_lost' => 'throw', 'cluster' => false] + $o));
 
 echo "-- server URIs\n";
 foreach ([
@@ -100,12 +101,14 @@ ValueError: RLock::__construct(): Argument #2 ($options) option "read_timeout" m
 TypeError: RLock::__construct(): Argument #2 ($options) option "auto_release" must be of type bool, int given
 TypeError: RLock::__construct(): Argument #2 ($options) option "prefix" must be of type string, int given
 ValueError: RLock::__construct(): Argument #2 ($options) option "prefix" must be at most 256 bytes, 257 given
-ValueError: RLock::__construct(): Argument #2 ($options) has an unknown option "bogus"; known options are servers, prefix, ttl, connect_timeout, read_timeout, auto_release, fair
-ValueError: RLock::__construct(): Argument #2 ($options) has an unknown option "TTL"; known options are servers, prefix, ttl, connect_timeout, read_timeout, auto_release, fair
+ValueError: RLock::__construct(): Argument #2 ($options) has an unknown option "bogus"; known options are servers, prefix, ttl, connect_timeout, read_timeout, auto_release, watchdog, on_lost, fencing, fair
+ValueError: RLock::__construct(): Argument #2 ($options) has an unknown option "TTL"; known options are servers, prefix, ttl, connect_timeout, read_timeout, auto_release, watchdog, on_lost, fencing, fair
 ValueError: RLock::__construct(): Argument #2 ($options) must be an array with string keys, key 0 given
 TypeError: RLock::__construct(): Argument #2 ($options) option "fair" must be of type bool, int given
-ValueError: RLock::__construct(): Argument #2 ($options) option "watchdog" is not supported by rlock %s
-ValueError: RLock::__construct(): Argument #2 ($options) option "fencing" is not supported by rlock %s
+TypeError: RLock::__construct(): Argument #2 ($options) option "watchdog" must be of type bool, string given
+TypeError: RLock::__construct(): Argument #2 ($options) option "fencing" must be of type bool, int given
+ValueError: RLock::__construct(): Argument #2 ($options) option "on_lost" must be "flag" or "throw", "die" given
+ValueError: RLock::__construct(): Argument #2 ($options) option "on_lost" "throw" needs the watchdog option
 ValueError: RLock::__construct(): Argument #2 ($options) option "cluster" is not supported by rlock %s
 no error
 -- server URIs
