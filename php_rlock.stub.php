@@ -21,13 +21,14 @@ final class RLock
 {
     /**
      * @param string $name    what is being locked, e.g. "order:1001" (1..1024 bytes)
-     * @param array  $options servers, prefix, ttl, connect_timeout, read_timeout, auto_release
+     * @param array  $options servers, prefix, ttl, connect_timeout, read_timeout, auto_release,
+     *                        fair, fencing, watchdog, on_lost (see README)
      */
     public function __construct(string $name, array $options = []) {}
 
     /**
-     * Takes the lock. $waitMs = 0 tries once; $waitMs > 0 keeps trying until the
-     * deadline. Returns false when someone else holds it.
+     * Takes the lock. $waitMs = 0 tries once; $waitMs > 0 waits in line until a
+     * release hands it over or the deadline passes. False when someone else holds it.
      */
     public function acquire(int $waitMs = 0): bool {}
 

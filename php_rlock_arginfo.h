@@ -1,5 +1,5 @@
 /* This is a generated file, edit the .stub.php file instead.
- * Stub hash: 1447d37bd33bf708ccbfd96a07eaade2ef52f95c */
+ * Stub hash: 12fbc0aeea0f995a55e7d7b2f6643ebec931e413 */
 
 ZEND_BEGIN_ARG_INFO_EX(arginfo_class_RLock___construct, 0, 0, 1)
 	ZEND_ARG_TYPE_INFO(0, name, IS_STRING, 0)
