@@ -26,7 +26,7 @@ function percentile(array $sorted, float $p): float
 
 function uncontended(string $uri, string $contender, int $pairs): float
 {
-    $lock = bench_contenders()[$contender]($uri, "bench:solo:$contender");
+    $lock = (bench_contenders() + bench_variants())[$contender]($uri, "bench:solo:$contender");
     for ($i = 0; $i < 200; $i++) { // warm up: connections, scripts
         $lock->tryAcquire();
         $lock->release();
@@ -85,7 +85,8 @@ $results = ['machine' => php_uname('n') . ', ' . trim((string) shell_exec('nproc
     'pairs' => $pairs, 'workers' => $workers, 'rounds' => $rounds];
 
 echo "== uncontended: acquire+release pairs/s in one process (median of 5 interleaved runs, $pairs pairs each)\n";
-$solo = ['rlock' => 'rlock', 'phpredis poll 1ms' => 'phpredis hand-written', 'Symfony Lock' => 'Symfony Lock'];
+$solo = ['rlock' => 'rlock', 'rlock + watchdog' => 'rlock + watchdog', 'rlock + fencing' => 'rlock + fencing',
+    'phpredis poll 1ms' => 'phpredis hand-written', 'Symfony Lock' => 'Symfony Lock'];
 $runs = [];
 for ($r = 0; $r < 5; $r++) {
     foreach ($solo as $contender => $label) {

@@ -18,15 +18,15 @@ interface BenchLock
     public function roundTrips(): int;
 }
 
-/** rlock's RLock (default, or fair). */
+/** rlock's RLock with the given options. */
 final class RLockBench implements BenchLock
 {
     private RLock $lock;
     private int $start;
 
-    public function __construct(string $uri, string $name, bool $fair)
+    public function __construct(string $uri, string $name, array $options = [])
     {
-        $this->lock = new RLock($name, ['servers' => $uri, 'ttl' => 30000, 'fair' => $fair]);
+        $this->lock = new RLock($name, ['servers' => $uri, 'ttl' => 30000] + $options);
         $this->start = RLock::stats()['commands'];
     }
 
@@ -156,12 +156,21 @@ function phpredis_connect(string $uri): Redis
     return $redis;
 }
 
+/** Variants measured only uncontended: what an option costs. */
+function bench_variants(): array
+{
+    return [
+        'rlock + watchdog' => fn($uri, $name) => new RLockBench($uri, $name, ['watchdog' => true]),
+        'rlock + fencing' => fn($uri, $name) => new RLockBench($uri, $name, ['fencing' => true]),
+    ];
+}
+
 /** The contenders by name: name => fn(uri, lock name) => BenchLock. */
 function bench_contenders(): array
 {
     return [
-        'rlock' => fn($uri, $name) => new RLockBench($uri, $name, false),
-        'rlock fair' => fn($uri, $name) => new RLockBench($uri, $name, true),
+        'rlock' => fn($uri, $name) => new RLockBench($uri, $name),
+        'rlock fair' => fn($uri, $name) => new RLockBench($uri, $name, ['fair' => true]),
         'phpredis poll 1ms' => fn($uri, $name) => new PhpredisPollBench($uri, $name, 1000),
         'phpredis poll 5ms' => fn($uri, $name) => new PhpredisPollBench($uri, $name, 5000),
         'Symfony Lock' => fn($uri, $name) => new SymfonyBench($uri, $name),

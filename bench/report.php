@@ -16,8 +16,16 @@ function bench_markdown(array $r): string
     $md .= "| lock | pairs/s | rlock is |\n|---|---:|---:|\n";
     $ours = $r['uncontended']['rlock'];
     foreach ($r['uncontended'] as $name => $rate) {
-        $md .= sprintf("| %s | %.0f | %s |\n", $name, $rate, $name === 'rlock' ? '' : bench_ratio($ours, $rate) . ' as fast');
+        $md .= sprintf("| %s | %.0f | %s |\n", $name, $rate,
+            str_starts_with($name, 'rlock') ? '' : bench_ratio($ours, $rate) . ' as fast');
     }
+    foreach (['rlock + watchdog', 'rlock + fencing'] as $variant) {
+        if (isset($r['uncontended'][$variant])) {
+            $md .= sprintf("\n%s costs %.1f%% of rlock's pairs/s (%.1f µs more per pair).", ucfirst(substr($variant, 8)),
+                100 * (1 - $r['uncontended'][$variant] / $ours), 1e6 / $r['uncontended'][$variant] - 1e6 / $ours);
+        }
+    }
+    $md .= "\n";
 
     $titles = ['with_work' => '1 ms held, 2 ms of other work between acquisitions',
         'no_work' => '1 ms held, no other work (a poller can re-take its own lock)'];

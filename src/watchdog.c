@@ -73,6 +73,7 @@ static struct {
 	pthread_cond_t wake;
 	pthread_t thread;
 	bool running;          /* a thread exists in this process */
+	int64_t sleeping_until; /* when the sleeping thread wakes by itself; 0 while it works */
 	bool stop;
 	watch *watches;
 	size_t count, cap;
@@ -293,7 +294,9 @@ static void wait_until(int64_t at_us)
 {
 	struct timespec ts = {at_us / 1000000, (at_us % 1000000) * 1000};
 
+	wd.sleeping_until = at_us;
 	pthread_cond_timedwait(&wd.wake, &wd.mu, &ts); /* the condition runs on CLOCK_MONOTONIC, like rlock_now_us() */
+	wd.sleeping_until = 0;
 }
 
 static void *watchdog_main(void *unused)
@@ -358,6 +361,15 @@ static void init_wake_condition(void)
 	pthread_condattr_destroy(&attr);
 }
 
+/* Wakes the thread only if it would otherwise sleep past at_us (wd.mu held):
+ * a lease registered for ttl/3 from now rarely needs it, so acquire stays cheap. */
+static void wake_thread_for(int64_t at_us)
+{
+	if (wd.sleeping_until && at_us < wd.sleeping_until) {
+		pthread_cond_signal(&wd.wake);
+	}
+}
+
 static void before_fork(void)
 {
 	pthread_mutex_lock(&wd.mu);
@@ -395,6 +407,7 @@ static void after_fork_in_child(void)
 	wd.renewals = 0;
 	wd.running = false;
 	wd.stop = false;
+	wd.sleeping_until = 0;
 	wd.interrupt_pending = false;
 	pthread_mutex_init(&wd.mu, NULL);
 	/* Not pthread_cond_destroy(): it would wait for the parent's thread, which is not here. */
@@ -505,7 +518,7 @@ uint64_t rlock_watchdog_watch(const rlock_watch_request *request, char *error, s
 	w->throw_on_loss = request->throw_on_loss;
 	w->interrupt = (interrupt_flag *) &EG(vm_interrupt);
 	wd.count++;
-	pthread_cond_signal(&wd.wake);
+	wake_thread_for(w->renew_at);
 out:
 	pthread_mutex_unlock(&wd.mu);
 	return id;
@@ -548,7 +561,7 @@ void rlock_watchdog_extended(uint64_t id, int64_t ttl_ms)
 		w->timeout_ms = MAX(1, MIN(w->timeout_ms, ttl_ms / 3));
 		w->renew_at = now + w->ttl_us / 3;
 		w->expires_at = now + w->ttl_us;
-		pthread_cond_signal(&wd.wake);
+		wake_thread_for(w->renew_at);
 	}
 	pthread_mutex_unlock(&wd.mu);
 }
