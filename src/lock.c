@@ -113,7 +113,7 @@ ZEND_METHOD(RLock, __construct)
 		zend_throw_error(NULL, "RLock::__construct() cannot be called twice");
 		RETURN_THROWS();
 	}
-	if (rlock_check_name(name, 1) == FAILURE || rlock_config_init(&lock->cfg, options, 2) == FAILURE) {
+	if (rlock_check_name(name, 1) == FAILURE || rlock_config_init(&lock->cfg, options, RLOCK_FOR_LOCK, 2) == FAILURE) {
 		RETURN_THROWS();
 	}
 	lock->name = zend_string_copy(name);
@@ -337,7 +337,7 @@ ZEND_METHOD(RLock, forceRelease)
 		Z_PARAM_ARRAY_HT(options)
 	ZEND_PARSE_PARAMETERS_END();
 
-	if (rlock_check_name(name, 1) == FAILURE || rlock_config_init(&cfg, options, 2) == FAILURE) {
+	if (rlock_check_name(name, 1) == FAILURE || rlock_config_init(&cfg, options, RLOCK_FOR_LOCK, 2) == FAILURE) {
 		RETURN_THROWS();
 	}
 	key = rlock_lock_key(cfg.prefix, name, "");

@@ -10,7 +10,10 @@ typedef zend_result (*option_handler)(rlock_config *cfg, const char *key, zval *
 typedef struct option_entry {
 	const char *key;
 	option_handler handler;
+	unsigned kinds;        /* RLOCK_FOR_LOCK and/or RLOCK_FOR_IDEMPOTENCY */
 } option_entry;
+
+#define FOR_BOTH (RLOCK_FOR_LOCK | RLOCK_FOR_IDEMPOTENCY)
 
 static zend_result expect_type(const char *key, zval *value, uint8_t type, const char *type_name, uint32_t arg)
 {
@@ -148,6 +151,53 @@ static zend_result opt_on_lost(rlock_config *cfg, const char *key, zval *value, 
 	return SUCCESS;
 }
 
+static zend_result opt_lease(rlock_config *cfg, const char *key, zval *value, uint32_t arg)
+{
+	return ms_option(key, value, 1, RLOCK_TTL_MAX, &cfg->lease, arg);
+}
+
+static zend_result opt_retention(rlock_config *cfg, const char *key, zval *value, uint32_t arg)
+{
+	return ms_option(key, value, 1, RLOCK_RETENTION_MAX, &cfg->retention, arg);
+}
+
+static zend_result opt_wait(rlock_config *cfg, const char *key, zval *value, uint32_t arg)
+{
+	return ms_option(key, value, 0, RLOCK_WAIT_MAX, &cfg->wait, arg);
+}
+
+static zend_result opt_max_result_bytes(rlock_config *cfg, const char *key, zval *value, uint32_t arg)
+{
+	if (expect_type(key, value, IS_LONG, "int", arg) == FAILURE) {
+		return FAILURE;
+	}
+	if (Z_LVAL_P(value) < 1 || Z_LVAL_P(value) > RLOCK_RESULT_MAX) {
+		zend_argument_value_error(arg, "option \"%s\" must be between 1 and %d (bytes), " ZEND_LONG_FMT " given",
+			key, RLOCK_RESULT_MAX, Z_LVAL_P(value));
+		return FAILURE;
+	}
+	cfg->max_result_bytes = Z_LVAL_P(value);
+	return SUCCESS;
+}
+
+static zend_result opt_on_error(rlock_config *cfg, const char *key, zval *value, uint32_t arg)
+{
+	static const char *policies[] = {"release", "store", "keep"};
+
+	if (expect_type(key, value, IS_STRING, "string", arg) == FAILURE) {
+		return FAILURE;
+	}
+	for (int i = 0; i < 3; i++) {
+		if (zend_string_equals_cstr(Z_STR_P(value), policies[i], strlen(policies[i]))) {
+			cfg->on_error = (rlock_on_error) i;
+			return SUCCESS;
+		}
+	}
+	zend_argument_value_error(arg, "option \"%s\" must be \"release\", \"store\" or \"keep\", \"%s\" given",
+		key, Z_STRVAL_P(value));
+	return FAILURE;
+}
+
 static zend_result opt_fencing(rlock_config *cfg, const char *key, zval *value, uint32_t arg)
 {
 	return bool_option(key, value, &cfg->fencing, arg);
@@ -164,38 +214,44 @@ static zend_result opt_not_yet(rlock_config *cfg, const char *key, zval *value, 
 	return FAILURE;
 }
 
-static const option_entry lock_options[] = {
-	{"servers", opt_servers},
-	{"prefix", opt_prefix},
-	{"ttl", opt_ttl},
-	{"connect_timeout", opt_connect_timeout},
-	{"read_timeout", opt_read_timeout},
-	{"auto_release", opt_auto_release},
-	{"cluster", opt_not_yet},
-	{"watchdog", opt_watchdog},
-	{"on_lost", opt_on_lost},
-	{"fencing", opt_fencing},
-	{"fair", opt_fair},
+static const option_entry all_options[] = {
+	{"servers", opt_servers, FOR_BOTH},
+	{"prefix", opt_prefix, FOR_BOTH},
+	{"connect_timeout", opt_connect_timeout, FOR_BOTH},
+	{"read_timeout", opt_read_timeout, FOR_BOTH},
+	{"ttl", opt_ttl, RLOCK_FOR_LOCK},
+	{"auto_release", opt_auto_release, RLOCK_FOR_LOCK},
+	{"watchdog", opt_watchdog, RLOCK_FOR_LOCK},
+	{"on_lost", opt_on_lost, RLOCK_FOR_LOCK},
+	{"fencing", opt_fencing, RLOCK_FOR_LOCK},
+	{"fair", opt_fair, RLOCK_FOR_LOCK},
+	{"lease", opt_lease, RLOCK_FOR_IDEMPOTENCY},
+	{"retention", opt_retention, RLOCK_FOR_IDEMPOTENCY},
+	{"wait", opt_wait, RLOCK_FOR_IDEMPOTENCY},
+	{"on_error", opt_on_error, RLOCK_FOR_IDEMPOTENCY},
+	{"max_result_bytes", opt_max_result_bytes, RLOCK_FOR_IDEMPOTENCY},
+	{"cluster", opt_not_yet, FOR_BOTH},
 };
 
-static const option_entry *find_option(const zend_string *key)
+static const option_entry *find_option(const zend_string *key, unsigned kind)
 {
-	for (size_t i = 0; i < sizeof(lock_options) / sizeof(lock_options[0]); i++) {
-		if (zend_string_equals_cstr(key, lock_options[i].key, strlen(lock_options[i].key))) {
-			return &lock_options[i];
+	for (size_t i = 0; i < sizeof(all_options) / sizeof(all_options[0]); i++) {
+		if ((all_options[i].kinds & kind)
+				&& zend_string_equals_cstr(key, all_options[i].key, strlen(all_options[i].key))) {
+			return &all_options[i];
 		}
 	}
 	return NULL;
 }
 
-static void unknown_option(const zend_string *key, uint32_t arg)
+static void unknown_option(const zend_string *key, unsigned kind, uint32_t arg)
 {
 	smart_str known = {0};
 
-	for (size_t i = 0; i < sizeof(lock_options) / sizeof(lock_options[0]); i++) {
-		if (lock_options[i].handler != opt_not_yet) {
+	for (size_t i = 0; i < sizeof(all_options) / sizeof(all_options[0]); i++) {
+		if ((all_options[i].kinds & kind) && all_options[i].handler != opt_not_yet) {
 			smart_str_appends(&known, known.s ? ", " : "");
-			smart_str_appends(&known, lock_options[i].key);
+			smart_str_appends(&known, all_options[i].key);
 		}
 	}
 	smart_str_0(&known);
@@ -204,7 +260,7 @@ static void unknown_option(const zend_string *key, uint32_t arg)
 	smart_str_free(&known);
 }
 
-static zend_result apply_options(rlock_config *cfg, HashTable *options, uint32_t arg)
+static zend_result apply_options(rlock_config *cfg, HashTable *options, unsigned kind, uint32_t arg)
 {
 	zend_string *key;
 	zend_ulong index;
@@ -217,9 +273,9 @@ static zend_result apply_options(rlock_config *cfg, HashTable *options, uint32_t
 			zend_argument_value_error(arg, "must be an array with string keys, key " ZEND_ULONG_FMT " given", index);
 			return FAILURE;
 		}
-		entry = find_option(key);
+		entry = find_option(key, kind);
 		if (!entry) {
-			unknown_option(key, arg);
+			unknown_option(key, kind, arg);
 			return FAILURE;
 		}
 		ZVAL_DEREF(value);
@@ -230,7 +286,7 @@ static zend_result apply_options(rlock_config *cfg, HashTable *options, uint32_t
 	return SUCCESS;
 }
 
-zend_result rlock_config_init(rlock_config *cfg, HashTable *options, uint32_t arg_num)
+zend_result rlock_config_init(rlock_config *cfg, HashTable *options, unsigned kind, uint32_t arg_num)
 {
 	const char *why = NULL;
 
@@ -244,8 +300,13 @@ zend_result rlock_config_init(rlock_config *cfg, HashTable *options, uint32_t ar
 	cfg->fencing = false;
 	cfg->watchdog = RLOCK_G(watchdog);
 	cfg->throw_on_loss = false;
+	cfg->lease = RLOCK_DEFAULT_LEASE;
+	cfg->retention = RLOCK_DEFAULT_RETENTION;
+	cfg->wait = 0;
+	cfg->on_error = RLOCK_ON_ERROR_RELEASE;
+	cfg->max_result_bytes = RLOCK_DEFAULT_RESULT_MAX;
 
-	if (options && apply_options(cfg, options, arg_num) == FAILURE) {
+	if (options && apply_options(cfg, options, kind, arg_num) == FAILURE) {
 		rlock_config_dtor(cfg);
 		return FAILURE;
 	}

@@ -12,6 +12,19 @@
 #define RLOCK_WAIT_MAX            86400000  /* 1 day */
 #define RLOCK_CONNECT_TIMEOUT_MAX 60000
 #define RLOCK_READ_TIMEOUT_MAX    3600000
+#define RLOCK_RETENTION_MAX       2592000000 /* 30 days */
+#define RLOCK_RESULT_MAX          67108864   /* 64 MiB */
+#define RLOCK_KEY_MAX             1024       /* idempotency keys */
+#define RLOCK_FINGERPRINT_MAX     1024
+#define RLOCK_DEFAULT_LEASE       10000
+#define RLOCK_DEFAULT_RETENTION   86400000   /* 1 day */
+#define RLOCK_DEFAULT_RESULT_MAX  1048576    /* 1 MiB */
+
+/* Which class an options array is for. */
+#define RLOCK_FOR_LOCK        1u
+#define RLOCK_FOR_IDEMPOTENCY 2u
+
+typedef enum { RLOCK_ON_ERROR_RELEASE, RLOCK_ON_ERROR_STORE, RLOCK_ON_ERROR_KEEP } rlock_on_error;
 
 typedef struct rlock_config {
 	rlock_conn *conn;
@@ -23,11 +36,17 @@ typedef struct rlock_config {
 	bool fencing;
 	bool watchdog;
 	bool throw_on_loss;   /* on_lost "throw" */
+	/* RLockIdempotency */
+	zend_long lease;
+	zend_long retention;
+	zend_long wait;
+	rlock_on_error on_error;
+	zend_long max_result_bytes;
 } rlock_config;
 
 /* The INI defaults overridden by options (argument arg_num of the caller).
  * Bad input throws a TypeError or ValueError naming the argument. */
-zend_result rlock_config_init(rlock_config *cfg, HashTable *options, uint32_t arg_num);
+zend_result rlock_config_init(rlock_config *cfg, HashTable *options, unsigned kind, uint32_t arg_num);
 void rlock_config_dtor(rlock_config *cfg);
 
 /* A lock name of 1..RLOCK_NAME_MAX bytes, or a ValueError naming argument arg_num. */
