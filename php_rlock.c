@@ -18,6 +18,7 @@
 #include "src/lease.h"
 #include "src/pid.h"
 #include "src/watchdog.h"
+#include "src/idempotency.h"
 
 ZEND_DECLARE_MODULE_GLOBALS(rlock)
 
@@ -114,6 +115,7 @@ PHP_MINIT_FUNCTION(rlock)
 	rlock_watchdog_init(); /* the thread itself starts with the first watched lease */
 
 	rlock_lock_init_class(register_class_RLock());
+	rlock_idempotency_init_class(register_class_RLockIdempotency());
 	rlock_ce_exception = register_class_RLockException(spl_ce_RuntimeException);
 	rlock_ce_connection_exception = register_class_RLockConnectionException(rlock_ce_exception);
 	rlock_ce_timeout_exception = register_class_RLockTimeoutException(rlock_ce_exception);

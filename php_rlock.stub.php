@@ -65,6 +65,48 @@ final class RLock
     public static function stats(): array {}
 }
 
+/**
+ * Runs a piece of work once per key and replays its result to every duplicate:
+ * a double-clicked order, a repeated payment, a retried payment callback, a
+ * redelivered queue message. Times are integer milliseconds.
+ *
+ * @strict-properties
+ * @not-serializable
+ */
+final class RLockIdempotency
+{
+    /**
+     * @param string $scope   what the keys belong to, e.g. "orders" (1..256 bytes)
+     * @param array  $options servers, prefix, connect_timeout, read_timeout, lease, retention,
+     *                        wait, on_error, max_result_bytes (see README)
+     */
+    public function __construct(string $scope, array $options = []) {}
+
+    /**
+     * The first caller for $key runs $fn and its return value is stored; every later
+     * caller gets that value without running $fn. A duplicate that arrives while $fn
+     * runs waits up to the wait option, then gets RLockInProgressException. The same
+     * key with another $fingerprint gets RLockConflictException.
+     */
+    public function run(string $key, callable $fn, ?string $fingerprint = null): mixed {}
+
+    /**
+     * Claims $key for work done outside a closure: ["claimed" => true] — do the work,
+     * then complete() or abort() — or ["claimed" => false, "result" => the stored
+     * result] for a duplicate. Throws like run().
+     */
+    public function begin(string $key, ?string $fingerprint = null): array {}
+
+    /** Stores the result of a claim taken by begin(); throws RLockLostException if the claim was lost. */
+    public function complete(string $key, mixed $result): void {}
+
+    /** Gives a claim taken by begin() up, so that a retry runs again. False if it was no longer ours. */
+    public function abort(string $key): bool {}
+
+    /** "running", "done", "failed", or null when Redis has nothing for $key. */
+    public function state(string $key): ?string {}
+}
+
 class RLockException extends RuntimeException
 {
 }

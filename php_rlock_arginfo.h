@@ -1,5 +1,5 @@
 /* This is a generated file, edit the .stub.php file instead.
- * Stub hash: 12fbc0aeea0f995a55e7d7b2f6643ebec931e413 */
+ * Stub hash: 2e835a767b0fcdcf168a5e8ae6cf86d7c0e942f7 */
 
 ZEND_BEGIN_ARG_INFO_EX(arginfo_class_RLock___construct, 0, 0, 1)
 	ZEND_ARG_TYPE_INFO(0, name, IS_STRING, 0)
@@ -44,6 +44,35 @@ ZEND_END_ARG_INFO()
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_RLock_stats, 0, 0, IS_ARRAY, 0)
 ZEND_END_ARG_INFO()
 
+ZEND_BEGIN_ARG_INFO_EX(arginfo_class_RLockIdempotency___construct, 0, 0, 1)
+	ZEND_ARG_TYPE_INFO(0, scope, IS_STRING, 0)
+	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, options, IS_ARRAY, 0, "[]")
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_RLockIdempotency_run, 0, 2, IS_MIXED, 0)
+	ZEND_ARG_TYPE_INFO(0, key, IS_STRING, 0)
+	ZEND_ARG_TYPE_INFO(0, fn, IS_CALLABLE, 0)
+	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, fingerprint, IS_STRING, 1, "null")
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_RLockIdempotency_begin, 0, 1, IS_ARRAY, 0)
+	ZEND_ARG_TYPE_INFO(0, key, IS_STRING, 0)
+	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, fingerprint, IS_STRING, 1, "null")
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_RLockIdempotency_complete, 0, 2, IS_VOID, 0)
+	ZEND_ARG_TYPE_INFO(0, key, IS_STRING, 0)
+	ZEND_ARG_TYPE_INFO(0, result, IS_MIXED, 0)
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_RLockIdempotency_abort, 0, 1, _IS_BOOL, 0)
+	ZEND_ARG_TYPE_INFO(0, key, IS_STRING, 0)
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_RLockIdempotency_state, 0, 1, IS_STRING, 1)
+	ZEND_ARG_TYPE_INFO(0, key, IS_STRING, 0)
+ZEND_END_ARG_INFO()
+
 #define arginfo_class_RLockInProgressException_getRetryAfter arginfo_class_RLock_getRemainingTtl
 
 
@@ -59,6 +88,12 @@ ZEND_METHOD(RLock, getFencingToken);
 ZEND_METHOD(RLock, synchronized);
 ZEND_METHOD(RLock, forceRelease);
 ZEND_METHOD(RLock, stats);
+ZEND_METHOD(RLockIdempotency, __construct);
+ZEND_METHOD(RLockIdempotency, run);
+ZEND_METHOD(RLockIdempotency, begin);
+ZEND_METHOD(RLockIdempotency, complete);
+ZEND_METHOD(RLockIdempotency, abort);
+ZEND_METHOD(RLockIdempotency, state);
 ZEND_METHOD(RLockInProgressException, getRetryAfter);
 
 
@@ -75,6 +110,17 @@ static const zend_function_entry class_RLock_methods[] = {
 	ZEND_ME(RLock, synchronized, arginfo_class_RLock_synchronized, ZEND_ACC_PUBLIC)
 	ZEND_ME(RLock, forceRelease, arginfo_class_RLock_forceRelease, ZEND_ACC_PUBLIC|ZEND_ACC_STATIC)
 	ZEND_ME(RLock, stats, arginfo_class_RLock_stats, ZEND_ACC_PUBLIC|ZEND_ACC_STATIC)
+	ZEND_FE_END
+};
+
+
+static const zend_function_entry class_RLockIdempotency_methods[] = {
+	ZEND_ME(RLockIdempotency, __construct, arginfo_class_RLockIdempotency___construct, ZEND_ACC_PUBLIC)
+	ZEND_ME(RLockIdempotency, run, arginfo_class_RLockIdempotency_run, ZEND_ACC_PUBLIC)
+	ZEND_ME(RLockIdempotency, begin, arginfo_class_RLockIdempotency_begin, ZEND_ACC_PUBLIC)
+	ZEND_ME(RLockIdempotency, complete, arginfo_class_RLockIdempotency_complete, ZEND_ACC_PUBLIC)
+	ZEND_ME(RLockIdempotency, abort, arginfo_class_RLockIdempotency_abort, ZEND_ACC_PUBLIC)
+	ZEND_ME(RLockIdempotency, state, arginfo_class_RLockIdempotency_state, ZEND_ACC_PUBLIC)
 	ZEND_FE_END
 };
 
@@ -114,6 +160,17 @@ static zend_class_entry *register_class_RLock(void)
 	zend_class_entry ce, *class_entry;
 
 	INIT_CLASS_ENTRY(ce, "RLock", class_RLock_methods);
+	class_entry = zend_register_internal_class_ex(&ce, NULL);
+	class_entry->ce_flags |= ZEND_ACC_FINAL|ZEND_ACC_NO_DYNAMIC_PROPERTIES|ZEND_ACC_NOT_SERIALIZABLE;
+
+	return class_entry;
+}
+
+static zend_class_entry *register_class_RLockIdempotency(void)
+{
+	zend_class_entry ce, *class_entry;
+
+	INIT_CLASS_ENTRY(ce, "RLockIdempotency", class_RLockIdempotency_methods);
 	class_entry = zend_register_internal_class_ex(&ce, NULL);
 	class_entry->ce_flags |= ZEND_ACC_FINAL|ZEND_ACC_NO_DYNAMIC_PROPERTIES|ZEND_ACC_NOT_SERIALIZABLE;
 

@@ -19,3 +19,29 @@ ZEND_METHOD(RLockInProgressException, getRetryAfter)
 	RETURN_COPY(zend_read_property(rlock_ce_in_progress_exception, Z_OBJ_P(ZEND_THIS),
 		"retryAfter", sizeof("retryAfter") - 1, 1, &rv));
 }
+
+zend_object *rlock_exception_set_aside(void)
+{
+	zend_object *exception = EG(exception);
+
+	if (exception) {
+		GC_ADDREF(exception);
+		zend_clear_exception();
+	}
+	return exception;
+}
+
+void rlock_exception_restore(zend_object *set_aside)
+{
+	if (!set_aside) {
+		return;
+	}
+	if (EG(exception)) {
+		zend_object *cleanup_failure = EG(exception);
+
+		GC_ADDREF(cleanup_failure);
+		zend_clear_exception();
+		zend_exception_set_previous(set_aside, cleanup_failure);
+	}
+	zend_throw_exception_internal(set_aside);
+}

@@ -12,4 +12,10 @@ extern zend_class_entry *rlock_ce_in_progress_exception;
 extern zend_class_entry *rlock_ce_conflict_exception;
 
 
+/* Clean-up after user code: takes the pending exception (if any) aside so that
+ * clean-up can talk to Redis; rlock_exception_restore() puts it back as the one
+ * the caller sees, with any clean-up failure chained to it. */
+zend_object *rlock_exception_set_aside(void);
+void rlock_exception_restore(zend_object *set_aside);
+
 #endif

@@ -3,11 +3,6 @@
  * holds, which request end frees. Never throws: failures leave c->error set. */
 #include <unistd.h>
 #include "php.h"
-#if PHP_VERSION_ID >= 80200
-# include "ext/random/php_random.h"
-#else
-# include "ext/standard/php_random.h"
-#endif
 #include "php_rlock.h"
 #include "pid.h"
 #include "lease.h"
@@ -15,6 +10,7 @@
 #include "wait.h"
 #include "clock.h"
 #include "watchdog.h"
+#include "token.h"
 
 /* How long a waiter's place in line outlives its own deadline (ms). */
 #define RLOCK_WAITER_GRACE_MS 1000
@@ -97,7 +93,8 @@ static zend_result lease_watch(rlock_lock *lock)
 {
 	rlock_watch_request request = {
 		&lock->cfg.conn->server, ZSTR_VAL(lock->keys[0]), ZSTR_LEN(lock->keys[0]), lock->token,
-		ZSTR_VAL(lock->name), lock->cfg.ttl, lock->cfg.timeouts.read_ms, lock->cfg.throw_on_loss
+		ZSTR_VAL(lock->name), lock->cfg.ttl, lock->cfg.timeouts.read_ms, lock->cfg.throw_on_loss,
+		&rlock_script_extend
 	};
 
 	if (!lock->cfg.watchdog) {
@@ -115,18 +112,10 @@ static zend_result lease_watch(rlock_lock *lock)
 
 static zend_result lease_new_token(rlock_lock *lock)
 {
-	unsigned char raw[RLOCK_TOKEN_BYTES];
-	static const char hex[] = "0123456789abcdef";
-
-	if (php_random_bytes_silent(raw, sizeof(raw)) == FAILURE) {
+	if (rlock_random_hex(lock->token, RLOCK_TOKEN_BYTES) == FAILURE) {
 		snprintf(lock->cfg.conn->error, sizeof(lock->cfg.conn->error), "no random bytes for a token");
 		return FAILURE;
 	}
-	for (size_t i = 0; i < sizeof(raw); i++) {
-		lock->token[2 * i] = hex[raw[i] >> 4];
-		lock->token[2 * i + 1] = hex[raw[i] & 15];
-	}
-	lock->token[sizeof(lock->token) - 1] = '\0';
 	return SUCCESS;
 }
 

@@ -253,27 +253,15 @@ ZEND_METHOD(RLock, getFencingToken)
  * one the caller sees (a release failure is chained to it). */
 static bool release_after_callback(rlock_lock *lock)
 {
-	zend_object *callback_exception = EG(exception);
+	zend_object *callback_exception;
 	int released;
 
 	if (!rlock_lease_is_ours(lock)) {
 		return !lock->lost;
 	}
-	if (callback_exception) {
-		GC_ADDREF(callback_exception);
-		zend_clear_exception();
-	}
+	callback_exception = rlock_exception_set_aside();
 	released = lock_release(lock);
-	if (callback_exception) {
-		if (EG(exception)) {
-			zend_object *release_exception = EG(exception);
-
-			GC_ADDREF(release_exception);
-			zend_clear_exception();
-			zend_exception_set_previous(callback_exception, release_exception);
-		}
-		zend_throw_exception_internal(callback_exception);
-	}
+	rlock_exception_restore(callback_exception);
 	return released != 0;
 }
 

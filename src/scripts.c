@@ -118,6 +118,75 @@ rlock_script rlock_script_remaining = {
 	""
 };
 
+/* ---- RLockIdempotency. KEYS: the record (a hash: state running|done|failed,
+ * owner token, fingerprint, result), the waiters (a sorted set of
+ * "channel|token", woken all at once when the outcome is known). ---- */
+
+#define WAKE_ALL_LUA \
+	"for _, waiter in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do\n" \
+	"  local channel, token = string.match(waiter, '^(.-)|(.*)$')\n" \
+	"  if channel then redis.call('PUBLISH', channel, token .. '|0') end\n" \
+	"end\n" \
+	"redis.call('DEL', KEYS[2])\n"
+
+/* ARGV: token, fingerprint, lease ms, waiter ("" = do not wait), waiter ms.
+ * {"claimed"} | {"conflict"} | {"running", ms left} | {"done"|"failed", result}. */
+rlock_script rlock_script_claim = {
+	"local state = redis.call('HGET', KEYS[1], 'state')\n"
+	"if not state then\n"
+	"  redis.call('HSET', KEYS[1], 'state', 'running', 'owner', ARGV[1], 'fp', ARGV[2])\n"
+	"  redis.call('PEXPIRE', KEYS[1], ARGV[3])\n"
+	"  return {'claimed'}\n"
+	"end\n"
+	"if redis.call('HGET', KEYS[1], 'fp') ~= ARGV[2] then return {'conflict'} end\n"
+	"if state == 'running' then\n"
+	"  if redis.call('HGET', KEYS[1], 'owner') == ARGV[1] then\n" /* a retry of our own claim */
+	"    redis.call('PEXPIRE', KEYS[1], ARGV[3])\n"
+	"    return {'claimed'}\n"
+	"  end\n"
+	"  if ARGV[4] ~= '' then\n"
+	"    local t = redis.call('TIME')\n"
+	"    redis.call('ZADD', KEYS[2], 'NX', t[1] * 1000000 + t[2], ARGV[4])\n"
+	"    if redis.call('PTTL', KEYS[2]) < tonumber(ARGV[5]) then redis.call('PEXPIRE', KEYS[2], ARGV[5]) end\n"
+	"  end\n"
+	"  return {'running', redis.call('PTTL', KEYS[1])}\n"
+	"end\n"
+	"return {state, redis.call('HGET', KEYS[1], 'result') or ''}\n",
+	""
+};
+
+/* ARGV: token, state (done|failed), result, retention ms. 1 stored; 0 the claim was lost. */
+rlock_script rlock_script_finish = {
+	"if redis.call('HGET', KEYS[1], 'owner') ~= ARGV[1] or redis.call('HGET', KEYS[1], 'state') ~= 'running' then\n"
+	"  return 0\n"
+	"end\n"
+	"redis.call('HSET', KEYS[1], 'state', ARGV[2], 'result', ARGV[3])\n"
+	"redis.call('PEXPIRE', KEYS[1], ARGV[4])\n"
+	WAKE_ALL_LUA
+	"return 1\n",
+	""
+};
+
+/* ARGV: token. Drops our claim so that a retry runs again; 1 if it was ours. */
+rlock_script rlock_script_abort = {
+	"if redis.call('HGET', KEYS[1], 'owner') ~= ARGV[1] or redis.call('HGET', KEYS[1], 'state') ~= 'running' then\n"
+	"  return 0\n"
+	"end\n"
+	"redis.call('DEL', KEYS[1])\n"
+	WAKE_ALL_LUA
+	"return 1\n",
+	""
+};
+
+/* ARGV: token, lease ms. The watchdog's renewal of a running claim: 1, or 0 when lost. */
+rlock_script rlock_script_claim_renew = {
+	"if redis.call('HGET', KEYS[1], 'owner') == ARGV[1] and redis.call('HGET', KEYS[1], 'state') == 'running' then\n"
+	"  return redis.call('PEXPIRE', KEYS[1], ARGV[2])\n"
+	"end\n"
+	"return 0\n",
+	""
+};
+
 static void script_hash(rlock_script *script)
 {
 	PHP_SHA1_CTX ctx;
@@ -136,6 +205,10 @@ void rlock_scripts_init(void)
 	script_hash(&rlock_script_leave);
 	script_hash(&rlock_script_extend);
 	script_hash(&rlock_script_remaining);
+	script_hash(&rlock_script_claim);
+	script_hash(&rlock_script_finish);
+	script_hash(&rlock_script_abort);
+	script_hash(&rlock_script_claim_renew);
 }
 
 static bool is_noscript(const redisReply *reply)

@@ -28,6 +28,13 @@ extern rlock_script rlock_script_extend;
 /* ARGV token: our remaining ms (PTTL), or -2 when our token does not hold it. */
 extern rlock_script rlock_script_remaining;
 
+/* RLockIdempotency: KEYS record, waiters (see src/scripts.c). */
+extern rlock_script rlock_script_claim;
+extern rlock_script rlock_script_finish;
+extern rlock_script rlock_script_abort;
+/* KEYS record; ARGV token, lease ms: the watchdog's renewal of a running claim. */
+extern rlock_script rlock_script_claim_renew;
+
 void rlock_scripts_init(void);
 
 /* EVALSHA, and EVAL when the server does not know the script yet (NOSCRIPT:

@@ -8,11 +8,6 @@
 #include <poll.h>
 #include <unistd.h>
 #include "php.h"
-#if PHP_VERSION_ID >= 80200
-# include "ext/random/php_random.h"
-#else
-# include "ext/standard/php_random.h"
-#endif
 #include "php_rlock.h"
 #include "pid.h"
 #include "clock.h"
@@ -22,25 +17,18 @@
 #else
 # define RLOCK_TIMED_OUT() EG(timed_out)
 #endif
+#include "token.h"
 #include "wait.h"
 
 /* A channel name no other process shares: a fork gets a new one. */
 static zend_result new_channel(rlock_conn *c)
 {
-	unsigned char raw[12];
-	static const char hex[] = "0123456789abcdef";
-	char *p;
+	size_t prefix = (size_t) snprintf(c->wake_channel, sizeof(c->wake_channel), "rlock-wake:");
 
-	if (php_random_bytes_silent(raw, sizeof(raw)) == FAILURE) {
+	if (rlock_random_hex(c->wake_channel + prefix, 12) == FAILURE) {
 		snprintf(c->error, sizeof(c->error), "no random bytes for a wake channel");
 		return FAILURE;
 	}
-	p = c->wake_channel + snprintf(c->wake_channel, sizeof(c->wake_channel), "rlock-wake:");
-	for (size_t i = 0; i < sizeof(raw); i++) {
-		*p++ = hex[raw[i] >> 4];
-		*p++ = hex[raw[i] & 15];
-	}
-	*p = '\0';
 	return SUCCESS;
 }
 

@@ -42,6 +42,7 @@ typedef struct watch {
 	char token[TOKEN_MAX];
 	int64_t ttl_us;
 	int64_t timeout_ms;
+	const rlock_script *renew;
 	int64_t renew_at;      /* monotonic us */
 	int64_t expires_at;    /* when the lease ends if no renewal gets through */
 	bool lost;
@@ -59,6 +60,7 @@ typedef struct renewal {
 	char token[TOKEN_MAX];
 	char ttl_ms[24];
 	int64_t timeout_ms;
+	const rlock_script *renew;
 	int64_t sent_at;
 	int result;            /* 1 renewed, 0 token gone, -1 no answer */
 } renewal;
@@ -165,7 +167,7 @@ static redisContext *link_for(const rlock_server *server, int64_t timeout_ms)
 static void append_extend(redisContext *ctx, const renewal *r, bool by_body)
 {
 	const char *argv[6] = {by_body ? "EVAL" : "EVALSHA",
-		by_body ? rlock_script_extend.body : rlock_script_extend.sha, "1", r->key, r->token, r->ttl_ms};
+		by_body ? r->renew->body : r->renew->sha, "1", r->key, r->token, r->ttl_ms};
 	size_t argvlen[6] = {strlen(argv[0]), strlen(argv[1]), 1, r->key_len, strlen(r->token), strlen(r->ttl_ms)};
 
 	redisAppendCommandArgv(ctx, 6, argv, argvlen);
@@ -261,6 +263,7 @@ static size_t collect_due(int64_t now, int64_t *next)
 		memcpy(r->token, w->token, sizeof(r->token));
 		snprintf(r->ttl_ms, sizeof(r->ttl_ms), "%lld", (long long) (w->ttl_us / 1000));
 		r->timeout_ms = w->timeout_ms;
+		r->renew = w->renew;
 		r->sent_at = now;
 		r->result = -1;
 		w->renew_at = now + RETRY_US; /* provisional, until the reply says otherwise */
@@ -516,6 +519,7 @@ uint64_t rlock_watchdog_watch(const rlock_watch_request *request, char *error, s
 	w->renew_at = now + w->ttl_us / 3;
 	w->expires_at = now + w->ttl_us;
 	w->throw_on_loss = request->throw_on_loss;
+	w->renew = request->renew ? request->renew : &rlock_script_extend;
 	w->interrupt = (interrupt_flag *) &EG(vm_interrupt);
 	wd.count++;
 	wake_thread_for(w->renew_at);

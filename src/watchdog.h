@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "uri.h"
+#include "scripts.h"
 
 /* MINIT: fork handlers and the engine interrupt hook. No thread yet. */
 void rlock_watchdog_init(void);
@@ -20,6 +21,7 @@ typedef struct rlock_watch_request {
 	int64_t ttl_ms;
 	int64_t timeout_ms;         /* for the watchdog's own connects and replies */
 	bool throw_on_loss;         /* interrupt the request when the lease is lost */
+	const rlock_script *renew;  /* KEYS key; ARGV token, ttl ms: 1 renewed, 0 lost */
 } rlock_watch_request;
 
 /* Starts renewing a lease every ttl/3 (starting the thread on first use).
