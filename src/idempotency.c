@@ -143,12 +143,37 @@ static int claim_abort(rlock_idem *idem, idem_claim *claim)
 
 /* ---- stored outcomes ---- */
 
+/* serialize() turns a resource into 0 without a word: refuse it instead. */
+static bool holds_resource(zval *value, int depth)
+{
+	zval *item;
+
+	ZVAL_DEREF(value);
+	if (Z_TYPE_P(value) == IS_RESOURCE) {
+		return true;
+	}
+	if (Z_TYPE_P(value) != IS_ARRAY || depth > 64) {
+		return false;
+	}
+	ZEND_HASH_FOREACH_VAL(Z_ARRVAL_P(value), item) {
+		if (holds_resource(item, depth + 1)) {
+			return true;
+		}
+	} ZEND_HASH_FOREACH_END();
+	return false;
+}
+
 static zend_string *encode_value(rlock_idem *idem, zval *value, const zend_string *key)
 {
 	php_serialize_data_t state;
 	smart_str buf = {0};
 	zend_string *payload;
 
+	if (holds_resource(value, 0)) {
+		php_error_docref(NULL, E_WARNING, "the result for key \"%s\" cannot be stored for replay: "
+			"it holds a resource", ZSTR_VAL(key));
+		return zend_string_init("ua resource", sizeof("ua resource") - 1, 0);
+	}
 	smart_str_appendc(&buf, STORED_VALUE);
 	PHP_VAR_SERIALIZE_INIT(state);
 	php_var_serialize(&buf, value, &state);
