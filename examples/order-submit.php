@@ -9,7 +9,7 @@
  *
  *   php -d extension=rlock examples/order-submit.php [redis://127.0.0.1:6379] [clicks]
  */
-require __DIR__ . '/lib/shop.php';
+require __DIR__ . '/lib/shop.php'; // SQLite through PDO
 
 $servers = $argv[1] ?? 'redis://127.0.0.1:6379';
 $clicks = (int) ($argv[2] ?? 20);
@@ -44,17 +44,14 @@ function pay_with_rlock(DemoShop $shop, string $cart, string $servers): void
     $lock->synchronized(fn() => $shop->payIfUnpaid($cart), 5000);
 }
 
-$base = sys_get_temp_dir() . '/rlock-demo-' . getmypid();
-
-$naive = new DemoShop("$base/naive");
+$naive = new DemoShop(demo_db_file('order-naive'));
 in_parallel($clicks, fn() => place_order_naively($naive, $cart));
 in_parallel($clicks, fn() => $naive->payIfUnpaid($cart));
 
-$locked = new DemoShop("$base/rlock");
+$locked = new DemoShop(demo_db_file('order-rlock'));
 in_parallel($clicks, fn() => place_order_with_rlock($locked, $cart, $servers));
 in_parallel($clicks, fn() => pay_with_rlock($locked, $cart, $servers));
 
 printf("%d concurrent clicks on \"Place order\", then %d concurrent payment callbacks\n", $clicks, $clicks);
-printf("without a lock: orders created: %d, payments: %d\n", ...$naive->counts());
-printf("with RLock:     orders created: %d, payments: %d\n", ...$locked->counts());
-exec('rm -rf ' . escapeshellarg($base));
+printf("without a lock: orders created: %d, payments: %d\n", $naive->count('orders'), $naive->count('payments'));
+printf("with RLock:     orders created: %d, payments: %d\n", $locked->count('orders'), $locked->count('payments'));

@@ -3,7 +3,7 @@ examples/order-submit.php: concurrent duplicate submissions and payment callback
 --EXTENSIONS--
 rlock
 --SKIPIF--
-<?php require __DIR__ . '/inc/skipif.inc'; ?>
+<?php require __DIR__ . '/inc/skipif-sqlite.inc'; ?>
 --FILE--
 <?php
 require __DIR__ . '/inc/server.inc';
@@ -11,7 +11,8 @@ $redis = TestRedis::start(__FILE__);
 $clicks = scaled(20, 4);
 
 for ($run = 0; $run < scaled(3, 1); $run++) {
-    [$exit, $out] = run_php_file(__DIR__ . '/../examples/order-submit.php', [$redis->uri(), (string) $clicks]);
+    [$exit, $out] = run_php_file(__DIR__ . '/../examples/order-submit.php', [$redis->uri(), (string) $clicks], [], [],
+        pdo_sqlite_extensions());
     // The naive run may or may not duplicate on a given try; the locked run must never.
     echo preg_replace(['/clicks on/', '/\d+ concurrent/', '/without a lock: .*/'], ['clicks on', 'N concurrent', 'without a lock: ...'], $out);
     echo "exit $exit\n";
