@@ -99,6 +99,28 @@ foreach ($runs as $label => $rates) {
     printf("%-24s %10.0f pairs/s\n", $label, $rates[2]);
 }
 
+echo "== idempotency: the duplicate path, a replay of a completed key ($pairs replays)\n";
+$idem = new RLockIdempotency('bench', ['servers' => $uri]);
+$stored = ['order' => 1001, 'status' => 'paid', 'items' => [1, 2, 3]];
+$idem->run('replayed', fn() => $stored);
+$trips = RLock::stats()['commands'];
+$t = hrtime(true);
+for ($i = 0; $i < $pairs; $i++) {
+    $idem->run('replayed', fn() => throw new LogicException('a duplicate must not run'));
+}
+$results['replay']['rlock'] = ['ops_per_s' => $pairs / ((hrtime(true) - $t) / 1e9),
+    'trips' => (RLock::stats()['commands'] - $trips) / $pairs];
+// For scale: the cheapest userland replay, one GET of a stored serialize()d value with phpredis.
+$observer->set('bench:replayed', serialize($stored));
+$t = hrtime(true);
+for ($i = 0; $i < $pairs; $i++) {
+    unserialize($observer->get('bench:replayed'));
+}
+$results['replay']['phpredis GET + unserialize'] = ['ops_per_s' => $pairs / ((hrtime(true) - $t) / 1e9), 'trips' => 1.0];
+foreach ($results['replay'] as $name => $r) {
+    printf("%-28s %10.0f replays/s %6.2f round trips each\n", $name, $r['ops_per_s'], $r['trips']);
+}
+
 foreach (['with_work' => 2000, 'no_work' => 0] as $scenario => $workUs) {
     printf("== contended: %d processes x %d acquisitions of one name, 1 ms held, %s between\n", $workers, $rounds,
         $workUs ? ($workUs / 1000) . ' ms of other work' : 'no other work');

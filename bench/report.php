@@ -27,6 +27,14 @@ function bench_markdown(array $r): string
     }
     $md .= "\n";
 
+    if (isset($r['replay'])) {
+        $md .= "\n**Idempotency, the duplicate path** — a replay of a completed key (`RLockIdempotency::run()` on a"
+            . " key that is done; the closure does not run):\n\n| | replays/s | round trips each |\n|---|---:|---:|\n";
+        foreach ($r['replay'] as $name => $x) {
+            $md .= sprintf("| %s | %.0f | %.2f |\n", $name, $x['ops_per_s'], $x['trips']);
+        }
+    }
+
     $titles = ['with_work' => '1 ms held, 2 ms of other work between acquisitions',
         'no_work' => '1 ms held, no other work (a poller can re-take its own lock)'];
     foreach ($titles as $scenario => $title) {
