@@ -41,6 +41,8 @@ typedef struct rlock_idem {
 	rlock_config cfg;
 	zend_string *scope;
 	HashTable claims;       /* key => idem_claim*: open begin() claims */
+	HashTable running;      /* the claims of run() calls under way: an exit() or fatal
+	                         * error inside $fn leaves them to request end */
 	zend_object std;
 } rlock_idem;
 
@@ -459,6 +461,7 @@ static zend_object *idem_create(zend_class_entry *ce)
 
 	memset(idem, 0, XtOffsetOf(rlock_idem, std));
 	zend_hash_init(&idem->claims, 0, NULL, claim_ptr_dtor, 0);
+	zend_hash_init(&idem->running, 0, NULL, claim_ptr_dtor, 0);
 	zend_object_std_init(&idem->std, ce);
 	object_properties_init(&idem->std, ce);
 	idem->std.handlers = &idem_handlers;
@@ -467,17 +470,24 @@ static zend_object *idem_create(zend_class_entry *ce)
 
 /* Claims begun and never completed: stop renewing them; with on_error
  * "release" give them up at once (only in the process that took them). */
-static void idem_free(zend_object *obj)
+static void abandon_claims(rlock_idem *idem, HashTable *claims)
 {
-	rlock_idem *idem = idem_from_obj(obj);
 	idem_claim *claim;
 
-	ZEND_HASH_FOREACH_PTR(&idem->claims, claim) {
+	ZEND_HASH_FOREACH_PTR(claims, claim) {
 		if (claim->pid == rlock_pid() && idem->cfg.on_error == RLOCK_ON_ERROR_RELEASE) {
 			claim_abort(idem, claim);
 		}
 	} ZEND_HASH_FOREACH_END();
-	zend_hash_destroy(&idem->claims);
+	zend_hash_destroy(claims); /* stops the renewals */
+}
+
+static void idem_free(zend_object *obj)
+{
+	rlock_idem *idem = idem_from_obj(obj);
+
+	abandon_claims(idem, &idem->claims);
+	abandon_claims(idem, &idem->running);
 	if (idem->scope) {
 		zend_string_release(idem->scope);
 	}
@@ -529,8 +539,9 @@ ZEND_METHOD(RLockIdempotency, run)
 	zend_string *key, *fingerprint = NULL;
 	zend_fcall_info fci;
 	zend_fcall_info_cache fcc;
-	idem_claim claim;
+	idem_claim *claim;
 	claim_outcome outcome;
+	zend_ulong slot;
 
 	ZEND_PARSE_PARAMETERS_START(2, 3)
 		Z_PARAM_STR(key)
@@ -542,16 +553,19 @@ ZEND_METHOD(RLockIdempotency, run)
 	if (!check_key_args(key, fingerprint, 1, 3)) {
 		RETURN_THROWS();
 	}
-	claim_init(idem, &claim, key);
-	outcome = claim_key(idem, &claim, key, fingerprint, return_value);
+	claim = emalloc(sizeof(*claim));
+	claim_init(idem, claim, key);
+	slot = zend_hash_next_free_element(&idem->running);
+	zend_hash_index_add_new_ptr(&idem->running, slot, claim);
+	outcome = claim_key(idem, claim, key, fingerprint, return_value);
 	if (outcome == CLAIM_OURS) {
 		fci.retval = return_value;
 		fci.param_count = 0;
 		zend_call_function(&fci, &fcc);
 		if (EG(exception)) {
-			apply_on_error(idem, &claim);
+			apply_on_error(idem, claim);
 		} else {
-			int finished = finish_with_value(idem, &claim, return_value, key);
+			int finished = finish_with_value(idem, claim, return_value, key);
 
 			if (finished <= 0) {
 				zval_ptr_dtor(return_value);
@@ -560,7 +574,7 @@ ZEND_METHOD(RLockIdempotency, run)
 			}
 		}
 	}
-	claim_dtor(&claim);
+	zend_hash_index_del(&idem->running, slot); /* unwatches and frees the claim */
 }
 
 ZEND_METHOD(RLockIdempotency, begin)

@@ -94,6 +94,17 @@ foreach (['first run', 'at once', 'after the lease'] as $when) {
     }
 }
 echo "runs: ", $redis->cmd('GET', 'runs'), "\n";
+
+echo "-- exit() or a fatal error inside the work: request end applies on_error, the claim is not renewed forever\n";
+foreach (['release' => 'exit(3);', 'keep' => 'undefined_function();'] as $policy => $end) {
+    [$code, $out] = run_php('<?php
+$idem = new RLockIdempotency("payments", ["servers" => getenv("URI"), "on_error" => "' . $policy . '", "lease" => 400]);
+$idem->run("order:ended-' . $policy . '", function () { ' . $end . ' });', [], ['URI' => $redis->uri()]);
+    $state = (new RLockIdempotency('payments', $redis->opts()))->state("order:ended-$policy");
+    usleep(600000);
+    $later = (new RLockIdempotency('payments', $redis->opts()))->state("order:ended-$policy");
+    echo "$policy: at once ", var_export($state, true), ", after the lease ", var_export($later, true), "\n";
+}
 ?>
 --CLEAN--
 <?php require __DIR__ . '/inc/server.inc'; TestRedis::cleanup(__FILE__); ?>
@@ -119,3 +130,6 @@ first run       DomainException, state running
 at once         RLockInProgressException, state running
 after the lease DomainException, state running
 runs: 2
+-- exit() or a fatal error inside the work: request end applies on_error, the claim is not renewed forever
+release: at once NULL, after the lease NULL
+keep: at once 'running', after the lease NULL
