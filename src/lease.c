@@ -31,11 +31,16 @@ bool rlock_lease_is_ours(rlock_lock *lock)
 	return true;
 }
 
+static bool lease_unlink(rlock_lock *lock);
+
 static void lease_mark_held(rlock_lock *lock)
 {
 	RLOCK_G(stats).acquired++;
-	if (lock->held) {
+	if (lock->held && lock->owner_pid == rlock_pid()) {
 		return;
+	}
+	if (lock->held) {
+		lease_unlink(lock); /* a fork child taking the lock its parent held: now it is ours */
 	}
 	lock->held = true;
 	lock->lost = false;

@@ -41,6 +41,19 @@ echo "parent lock still held with its token: ", var_export($redis->cmd('GET', 'r
 echo "parent still owns it: ", var_export($parentLock->isAcquired(), true), "\n";
 echo "parent connection unchanged: ", var_export(client_id($redis, getmypid()) === $parentId, true), "\n";
 var_dump($parentLock->release());
+
+echo "-- a child may take, through the object it inherited, a lock whose parent lease ran out\n";
+$short = new RLock('order:510', $redis->opts(['ttl' => 200]));
+$short->acquire();
+$pid = pcntl_fork();
+if ($pid === 0) {
+    usleep(300000);
+    $redis->cmd('SET', 'report2', json_encode([$short->acquire(), $short->isAcquired(), $short->release()]));
+    exit(0);
+}
+pcntl_waitpid($pid, $status);
+echo "child acquire, isAcquired, release: ", $redis->cmd('GET', 'report2'), "\n";
+echo "left behind: ", $redis->cmd('EXISTS', 'rlock:{order:510}'), "\n";
 ?>
 --CLEAN--
 <?php require __DIR__ . '/inc/server.inc'; TestRedis::cleanup(__FILE__); ?>
@@ -56,3 +69,6 @@ parent lock still held with its token: true
 parent still owns it: true
 parent connection unchanged: true
 bool(true)
+-- a child may take, through the object it inherited, a lock whose parent lease ran out
+child acquire, isAcquired, release: [true,true,true]
+left behind: 0
