@@ -19,6 +19,7 @@
 #include "src/pid.h"
 #include "src/watchdog.h"
 #include "src/idempotency.h"
+#include "src/cluster.h"
 
 ZEND_DECLARE_MODULE_GLOBALS(rlock)
 
@@ -100,10 +101,12 @@ static PHP_GINIT_FUNCTION(rlock)
 	memset(rlock_globals, 0, sizeof(*rlock_globals));
 	/* Only the table: connections are made lazily, in the worker that uses them. */
 	rlock_pool_init(&rlock_globals->conns);
+	rlock_cluster_pool_init(&rlock_globals->clusters);
 }
 
 static PHP_GSHUTDOWN_FUNCTION(rlock)
 {
+	zend_hash_destroy(&rlock_globals->clusters);
 	rlock_pool_destroy(&rlock_globals->conns);
 }
 

@@ -41,6 +41,8 @@ ZEND_BEGIN_MODULE_GLOBALS(rlock)
 	bool watchdog;
 	/* per worker: server identity => rlock_conn*, kept across requests */
 	HashTable conns;
+	/* per worker: cluster seed list => rlock_cluster* (slot maps) */
+	HashTable clusters;
 	/* per request: locks this process holds, released at request end */
 	rlock_lock *held_head;
 	rlock_stats stats;

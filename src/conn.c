@@ -6,6 +6,8 @@
 #include "pid.h"
 #include "conn.h"
 #include "connect.h"
+#include "cluster.h"
+#include "clock.h"
 
 static void conn_set_error(rlock_conn *c, const char *what, const char *detail)
 {
@@ -53,11 +55,18 @@ void rlock_pool_destroy(HashTable *pool)
 rlock_conn *rlock_pool_get(const char *uri, size_t len, const char **why)
 {
 	rlock_server server;
-	rlock_conn *c;
 
 	if (rlock_server_parse(uri, len, &server, why) == FAILURE) {
 		return NULL;
 	}
+	return rlock_pool_adopt(&server);
+}
+
+rlock_conn *rlock_pool_adopt(rlock_server *server_in)
+{
+	rlock_server server = *server_in;
+	rlock_conn *c;
+
 	c = zend_hash_find_ptr(&RLOCK_G(conns), server.identity);
 	if (c) {
 		rlock_server_free(&server);
@@ -221,8 +230,77 @@ redisReply *rlock_conn_command(rlock_conn *c, const rlock_timeouts *t,
 	return reply;
 }
 
-redisReply *rlock_conn_call(rlock_conn *c, const rlock_timeouts *t,
+static bool error_is(const redisReply *reply, const char *prefix)
+{
+	return reply->type == REDIS_REPLY_ERROR && reply->str && strncmp(reply->str, prefix, strlen(prefix)) == 0;
+}
+
+/* "MOVED 3999 127.0.0.1:6381" / "ASK 3999 127.0.0.1:6381": the slot and the node. */
+static rlock_conn *redirect_target(rlock_conn *c, const redisReply *reply, bool update_map)
+{
+	const char *slot_at = strchr(reply->str, ' '), *addr, *colon;
+	long slot;
+
+	if (!slot_at || !(addr = strchr(slot_at + 1, ' ')) || !(colon = strrchr(addr + 1, ':'))) {
+		return NULL;
+	}
+	slot = strtol(slot_at + 1, NULL, 10);
+	return update_map
+		? rlock_cluster_moved(c->cluster, slot, addr + 1, colon - addr - 1, atoi(colon + 1))
+		: rlock_cluster_node(c->cluster, addr + 1, colon - addr - 1, atoi(colon + 1));
+}
+
+#define RLOCK_REDIRECTS_MAX 5
+
+redisReply *rlock_conn_routed(rlock_conn **cp, const rlock_timeouts *t,
 	int argc, const char **argv, const size_t *argvlen)
 {
-	return rlock_conn_reject_errors(c, rlock_conn_command(c, t, argc, argv, argvlen));
+	/* A slot being resharded answers TRYAGAIN for a while: retried within read_timeout. */
+	int64_t give_up = rlock_now_us() + (int64_t) t->read_ms * 1000;
+	int hops = 0;
+
+	for (int attempt = 0; ; attempt++) {
+		rlock_conn *c = *cp, *target;
+		redisReply *reply = rlock_conn_command(c, t, argc, argv, argvlen);
+
+		if (!reply || !c->cluster || reply->type != REDIS_REPLY_ERROR || hops == RLOCK_REDIRECTS_MAX) {
+			return reply;
+		}
+		if (error_is(reply, "MOVED ") && (target = redirect_target(c, reply, true))) {
+			*cp = target; /* the slot lives there now */
+			hops++;
+		} else if (error_is(reply, "ASK ") && (target = redirect_target(c, reply, false))) {
+			/* the slot is migrating: this one command goes to the importing node */
+			const char *asking[1] = {"ASKING"};
+			size_t asking_len[1] = {6};
+			redisReply *ok = rlock_conn_command(target, t, 1, asking, asking_len);
+
+			freeReplyObject(reply);
+			if (!ok) {
+				*cp = target;
+				return NULL;
+			}
+			freeReplyObject(ok);
+			reply = rlock_conn_command(target, t, argc, argv, argvlen);
+			if (!reply || !error_is(reply, "TRYAGAIN") || rlock_now_us() >= give_up) {
+				*cp = target;
+				return reply;
+			}
+			/* the importing node lacks some keys yet: ask again from the top */
+			rlock_sleep_us(MIN(5000 * (attempt + 1), 50000));
+		} else if ((error_is(reply, "TRYAGAIN") || error_is(reply, "CLUSTERDOWN")) && rlock_now_us() < give_up) {
+			rlock_sleep_us(MIN(5000 * (attempt + 1), 50000)); /* a resharding or failover in progress */
+		} else {
+			return reply;
+		}
+		freeReplyObject(reply);
+	}
+}
+
+redisReply *rlock_conn_call(rlock_conn **cp, const rlock_timeouts *t,
+	int argc, const char **argv, const size_t *argvlen)
+{
+	redisReply *reply = rlock_conn_routed(cp, t, argc, argv, argvlen);
+
+	return rlock_conn_reject_errors(*cp, reply);
 }

@@ -13,6 +13,8 @@ typedef struct rlock_timeouts {
 	zend_long read_ms;
 } rlock_timeouts;
 
+typedef struct rlock_cluster rlock_cluster;
+
 /* One per server identity per worker process; lives until GSHUTDOWN. */
 typedef struct rlock_conn {
 	rlock_server server;
@@ -24,6 +26,7 @@ typedef struct rlock_conn {
 	redisContext *sub;       /* subscriber for wake-ups (src/wait.c); NULL until a wait */
 	pid_t sub_pid;
 	char wake_channel[48];   /* this process's channel on sub */
+	rlock_cluster *cluster;  /* the cluster this node belongs to, for MOVED and ASK */
 	char error[RLOCK_CONN_ERROR_MAX];
 } rlock_conn;
 
@@ -39,6 +42,9 @@ void rlock_pool_destroy(HashTable *pool);
  * NULL with *why set when uri is malformed. */
 rlock_conn *rlock_pool_get(const char *uri, size_t len, const char **why);
 
+/* The pool's connection for an already parsed server; takes server over. */
+rlock_conn *rlock_pool_adopt(rlock_server *server);
+
 /* Sends one command and returns its reply, error replies included.
  * NULL when Redis could not be reached; c->error says why. A connection found
  * dead (server restarted, idle timeout) is re-made and the command sent once
@@ -46,8 +52,13 @@ rlock_conn *rlock_pool_get(const char *uri, size_t len, const char **why);
 redisReply *rlock_conn_command(rlock_conn *c, const rlock_timeouts *t,
 	int argc, const char **argv, const size_t *argvlen);
 
-/* Like rlock_conn_command(), but an error reply is also a failure (NULL). */
-redisReply *rlock_conn_call(rlock_conn *c, const rlock_timeouts *t,
+/* rlock_conn_command() that follows a cluster's MOVED and ASK (updating *cp to
+ * the node that answered) and retries TRYAGAIN and CLUSTERDOWN a few times. */
+redisReply *rlock_conn_routed(rlock_conn **cp, const rlock_timeouts *t,
+	int argc, const char **argv, const size_t *argvlen);
+
+/* Like rlock_conn_routed(), but an error reply is also a failure (NULL). */
+redisReply *rlock_conn_call(rlock_conn **cp, const rlock_timeouts *t,
 	int argc, const char **argv, const size_t *argvlen);
 
 /* Passes a reply through, but turns an error reply into a failure: NULL,

@@ -93,7 +93,10 @@ static void claim_dtor(idem_claim *claim)
 static redisReply *claim_run(rlock_idem *idem, idem_claim *claim, rlock_script *script,
 	int argc, const char **argv, const size_t *argvlen)
 {
-	return rlock_script_run(idem->cfg.conn, &idem->cfg.timeouts, script, 2, claim->keys, argc, argv, argvlen);
+	if (rlock_config_route(&idem->cfg, claim->keys[0]) == FAILURE) {
+		return NULL;
+	}
+	return rlock_script_run(&idem->cfg.conn, &idem->cfg.timeouts, script, 2, claim->keys, argc, argv, argvlen);
 }
 
 /* The watchdog keeps a running claim's lease alive until we finish. */
@@ -336,6 +339,11 @@ static claim_outcome claim_key(rlock_idem *idem, idem_claim *claim, const zend_s
 
 		if (idem->cfg.wait > 0) {
 			/* listening before queueing, as lock waiters do */
+			if (rlock_config_route(&idem->cfg, claim->keys[0]) == FAILURE) {
+				throw_connection_error(idem);
+				return CLAIM_THREW;
+			}
+			c = idem->cfg.conn;
 			if (rlock_wait_ready(c, &idem->cfg.timeouts) == FAILURE) {
 				throw_connection_error(idem);
 				return CLAIM_THREW;
@@ -700,7 +708,8 @@ ZEND_METHOD(RLockIdempotency, state)
 	claim_init(idem, &claim, key);
 	argv[1] = ZSTR_VAL(claim.keys[0]);
 	argvlen[1] = ZSTR_LEN(claim.keys[0]);
-	reply = rlock_conn_call(idem->cfg.conn, &idem->cfg.timeouts, 3, argv, argvlen);
+	reply = rlock_config_route(&idem->cfg, claim.keys[0]) == SUCCESS
+		? rlock_conn_call(&idem->cfg.conn, &idem->cfg.timeouts, 3, argv, argvlen) : NULL;
 	claim_dtor(&claim);
 	if (!reply) {
 		throw_connection_error(idem);

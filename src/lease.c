@@ -12,6 +12,9 @@
 #include "watchdog.h"
 #include "token.h"
 
+/* The queue scripts' keys: the fencing counter only when fencing is on. */
+#define LEASE_KEYS(lock) ((lock)->cfg.fencing ? 3 : 2)
+
 /* How long a waiter's place in line outlives its own deadline (ms). */
 #define RLOCK_WAITER_GRACE_MS 1000
 
@@ -142,7 +145,7 @@ static redisReply *lease_run(rlock_lock *lock, rlock_script *script, int numkeys
 		argv[1 + i] = extra[i];
 		argvlen[1 + i] = extra_len[i];
 	}
-	return rlock_script_run(lock->cfg.conn, &lock->cfg.timeouts, script, numkeys, lock->keys,
+	return rlock_script_run(&lock->cfg.conn, &lock->cfg.timeouts, script, numkeys, lock->keys,
 		1 + extra_argc, argv, argvlen);
 }
 
@@ -202,7 +205,7 @@ static rlock_lease_outcome lease_attempt(rlock_lock *lock, const char *waiter, z
 
 	argvlen[0] = snprintf(ttl, sizeof(ttl), ZEND_LONG_FMT, lock->cfg.ttl);
 	argvlen[2] = snprintf(place, sizeof(place), ZEND_LONG_FMT, place_ms);
-	outcome = lease_pair_reply(lock, lease_run(lock, &rlock_script_acquire, 3, 5, argv, argvlen), &number);
+	outcome = lease_pair_reply(lock, lease_run(lock, &rlock_script_acquire, LEASE_KEYS(lock), 5, argv, argvlen), &number);
 	if (outcome == RLOCK_LEASE_TAKEN) {
 		lease_taken(lock, number);
 	} else if (outcome == RLOCK_LEASE_BUSY) {
@@ -225,7 +228,8 @@ static rlock_lease_outcome lease_set_nx(rlock_lock *lock)
 	zend_long ignored;
 
 	argvlen[5] = snprintf(ttl, sizeof(ttl), ZEND_LONG_FMT, lock->cfg.ttl);
-	reply = rlock_conn_call(c, &lock->cfg.timeouts, 6, argv, argvlen);
+	reply = rlock_conn_call(&lock->cfg.conn, &lock->cfg.timeouts, 6, argv, argvlen);
+	c = lock->cfg.conn; /* the node that answered */
 	if (!reply) {
 		return RLOCK_LEASE_FAILED;
 	}
@@ -249,7 +253,7 @@ static rlock_lease_outcome lease_give_up(rlock_lock *lock, const char *waiter)
 	zend_long fence = 0;
 	rlock_lease_outcome outcome;
 
-	outcome = lease_pair_reply(lock, lease_run(lock, &rlock_script_leave, 3, 2, argv, argvlen), &fence);
+	outcome = lease_pair_reply(lock, lease_run(lock, &rlock_script_leave, LEASE_KEYS(lock), 2, argv, argvlen), &fence);
 	if (outcome == RLOCK_LEASE_TAKEN) {
 		lease_taken(lock, fence);
 	}
@@ -270,7 +274,7 @@ static void lease_abandon(rlock_lock *lock, const char *waiter)
 	if (*waiter) {
 		lease_give_up(lock, waiter);
 	}
-	lease_run_int(lock, &rlock_script_release, 3, 0, NULL, NULL, &ignored);
+	lease_run_int(lock, &rlock_script_release, LEASE_KEYS(lock), 0, NULL, NULL, &ignored);
 	memcpy(lock->cfg.conn->error, error, sizeof(error));
 }
 
@@ -313,10 +317,12 @@ static rlock_lease_outcome lease_wait(rlock_lock *lock, int64_t deadline)
 		/* A holder that never releases is waited out, not waited for: wake at its expiry. */
 		slice = holder_ttl >= 0 ? MIN(left, (int64_t) holder_ttl * 1000 + 1000) : left;
 		wake = rlock_wait_for(c, lock->token, slice, &fence);
-		if (wake == RLOCK_WAKE_WOKEN) {
+		if (wake == RLOCK_WAKE_WOKEN && !lock->cfg.cluster) {
 			lease_taken(lock, fence);
 			return RLOCK_LEASE_TAKEN; /* a release hands the lock over before it wakes us */
 		}
+		/* In a cluster, PUBLISH reaches every node but counts only the subscribers of
+		 * its own, so a hand-over may have been taken back: the next attempt checks. */
 		if (wake == RLOCK_WAKE_INTERRUPTED) {
 			return lease_give_up(lock, waiter);
 		}
@@ -329,6 +335,9 @@ rlock_lease_outcome rlock_lease_acquire(rlock_lock *lock, zend_long wait_ms)
 	rlock_lease_outcome outcome;
 	zend_long ignored;
 
+	if (rlock_config_route(&lock->cfg, lock->keys[0]) == FAILURE) {
+		return RLOCK_LEASE_FAILED;
+	}
 	if (rlock_lease_is_ours(lock)) {
 		/* Same token: refreshes our lease, or tells us it was lost meanwhile. */
 		outcome = lease_attempt(lock, "", 0, &ignored);
@@ -370,11 +379,14 @@ rlock_lease_outcome rlock_lease_acquire(rlock_lock *lock, zend_long wait_ms)
 rlock_lease_outcome rlock_lease_release(rlock_lock *lock)
 {
 	zend_long released;
+	if (rlock_config_route(&lock->cfg, lock->keys[0]) == FAILURE) {
+		return RLOCK_LEASE_FAILED;
+	}
 
 	if (!rlock_lease_is_ours(lock)) {
 		return RLOCK_LEASE_BUSY;
 	}
-	if (!lease_run_int(lock, &rlock_script_release, 3, 0, NULL, NULL, &released)) {
+	if (!lease_run_int(lock, &rlock_script_release, LEASE_KEYS(lock), 0, NULL, NULL, &released)) {
 		return RLOCK_LEASE_FAILED; /* still ours: a retry, or request end, frees it */
 	}
 	if (!released) {
@@ -391,6 +403,9 @@ rlock_lease_outcome rlock_lease_extend(rlock_lock *lock, zend_long ttl_ms)
 	const char *argv[1] = {ttl};
 	size_t argvlen[1];
 	zend_long extended;
+	if (rlock_config_route(&lock->cfg, lock->keys[0]) == FAILURE) {
+		return RLOCK_LEASE_FAILED;
+	}
 
 	if (!rlock_lease_is_ours(lock)) {
 		return RLOCK_LEASE_BUSY;
@@ -412,6 +427,9 @@ rlock_lease_outcome rlock_lease_extend(rlock_lock *lock, zend_long ttl_ms)
 rlock_lease_outcome rlock_lease_remaining(rlock_lock *lock, zend_long *ms)
 {
 	*ms = -2;
+	if (rlock_config_route(&lock->cfg, lock->keys[0]) == FAILURE) {
+		return RLOCK_LEASE_FAILED;
+	}
 	if (!rlock_lease_is_ours(lock)) {
 		return RLOCK_LEASE_BUSY;
 	}

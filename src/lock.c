@@ -331,7 +331,7 @@ ZEND_METHOD(RLock, forceRelease)
 	key = rlock_lock_key(cfg.prefix, name, "");
 	argv[1] = ZSTR_VAL(key);
 	argvlen[1] = ZSTR_LEN(key);
-	reply = rlock_conn_call(cfg.conn, &cfg.timeouts, 2, argv, argvlen);
+	reply = rlock_config_route(&cfg, key) == SUCCESS ? rlock_conn_call(&cfg.conn, &cfg.timeouts, 2, argv, argvlen) : NULL;
 	zend_string_release(key);
 	if (!reply) {
 		zend_throw_exception(rlock_ce_connection_exception, cfg.conn->error, 0);

@@ -4,6 +4,7 @@
 #include "zend_smart_str.h"
 #include "php_rlock.h"
 #include "options.h"
+#include "cluster.h"
 
 typedef zend_result (*option_handler)(rlock_config *cfg, const char *key, zval *value, uint32_t arg);
 
@@ -203,6 +204,24 @@ static zend_result opt_fencing(rlock_config *cfg, const char *key, zval *value, 
 	return bool_option(key, value, &cfg->fencing, arg);
 }
 
+static zend_result opt_cluster(rlock_config *cfg, const char *key, zval *value, uint32_t arg)
+{
+	const char *why = NULL;
+
+	if (Z_TYPE_P(value) != IS_STRING && Z_TYPE_P(value) != IS_ARRAY) {
+		zend_argument_type_error(arg, "option \"%s\" must be of type string|array, %s given",
+			key, zend_zval_type_name(value));
+		return FAILURE;
+	}
+	cfg->cluster = rlock_cluster_get(value, &why);
+	if (!cfg->cluster) {
+		zend_argument_value_error(arg, "option \"%s\" has a malformed seed: %s", key, why);
+		return FAILURE;
+	}
+	cfg->conn = cfg->cluster->seeds[0]; /* until a key is routed */
+	return SUCCESS;
+}
+
 /* Options of the brief that later versions implement: off is accepted, on is refused
  * rather than silently ignored. */
 static zend_result opt_not_yet(rlock_config *cfg, const char *key, zval *value, uint32_t arg)
@@ -230,7 +249,7 @@ static const option_entry all_options[] = {
 	{"wait", opt_wait, RLOCK_FOR_IDEMPOTENCY},
 	{"on_error", opt_on_error, RLOCK_FOR_IDEMPOTENCY},
 	{"max_result_bytes", opt_max_result_bytes, RLOCK_FOR_IDEMPOTENCY},
-	{"cluster", opt_not_yet, FOR_BOTH},
+	{"cluster", opt_cluster, FOR_BOTH},
 };
 
 static const option_entry *find_option(const zend_string *key, unsigned kind)
@@ -291,6 +310,7 @@ zend_result rlock_config_init(rlock_config *cfg, HashTable *options, unsigned ki
 	const char *why = NULL;
 
 	cfg->conn = NULL;
+	cfg->cluster = NULL;
 	cfg->prefix = zend_string_init(RLOCK_G(prefix), strlen(RLOCK_G(prefix)), 0);
 	cfg->ttl = RLOCK_G(default_ttl);
 	cfg->timeouts.connect_ms = RLOCK_G(connect_timeout);
@@ -307,6 +327,11 @@ zend_result rlock_config_init(rlock_config *cfg, HashTable *options, unsigned ki
 	cfg->max_result_bytes = RLOCK_DEFAULT_RESULT_MAX;
 
 	if (options && apply_options(cfg, options, kind, arg_num) == FAILURE) {
+		rlock_config_dtor(cfg);
+		return FAILURE;
+	}
+	if (cfg->cluster && options && zend_hash_str_exists(options, "servers", sizeof("servers") - 1)) {
+		zend_argument_value_error(arg_num, "options \"servers\" and \"cluster\" exclude each other");
 		rlock_config_dtor(cfg);
 		return FAILURE;
 	}
@@ -334,6 +359,22 @@ void rlock_config_dtor(rlock_config *cfg)
 		zend_string_release(cfg->prefix);
 		cfg->prefix = NULL;
 	}
+}
+
+zend_result rlock_config_route(rlock_config *cfg, const zend_string *key)
+{
+	rlock_conn *node;
+
+	if (!cfg->cluster) {
+		return SUCCESS;
+	}
+	node = rlock_cluster_route(cfg->cluster, key, &cfg->timeouts);
+	if (!node) {
+		cfg->conn = cfg->cluster->seeds[0];
+		return FAILURE;
+	}
+	cfg->conn = node;
+	return SUCCESS;
 }
 
 zend_result rlock_check_name(const zend_string *name, uint32_t arg_num)

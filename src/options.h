@@ -27,7 +27,8 @@
 typedef enum { RLOCK_ON_ERROR_RELEASE, RLOCK_ON_ERROR_STORE, RLOCK_ON_ERROR_KEEP } rlock_on_error;
 
 typedef struct rlock_config {
-	rlock_conn *conn;
+	rlock_conn *conn;          /* the server; with a cluster, the node last routed to */
+	rlock_cluster *cluster;    /* NULL unless the cluster option is set */
 	zend_string *prefix;
 	zend_long ttl;
 	rlock_timeouts timeouts;
@@ -48,6 +49,10 @@ typedef struct rlock_config {
  * Bad input throws a TypeError or ValueError naming the argument. */
 zend_result rlock_config_init(rlock_config *cfg, HashTable *options, unsigned kind, uint32_t arg_num);
 void rlock_config_dtor(rlock_config *cfg);
+
+/* Points cfg->conn at the node serving key (a no-op without a cluster). FAILURE
+ * with cfg->conn->error set when no node could be found. */
+zend_result rlock_config_route(rlock_config *cfg, const zend_string *key);
 
 /* A lock name of 1..RLOCK_NAME_MAX bytes, or a ValueError naming argument arg_num. */
 zend_result rlock_check_name(const zend_string *name, uint32_t arg_num);

@@ -8,8 +8,9 @@
 #define RLOCK_SCRIPT_MAX_ARGS 6
 
 /* Shared by the scripts that touch the wait queue. KEYS: lock, queue (the
- * waiters in order of arrival, scored by Redis time in us), fence (the lock's
- * fencing counter). A waiter is "channel|token|ttl|ms|f": where to wake it, the
+ * waiters in order of arrival, scored by Redis time in us), and with fencing
+ * only, fence (the lock's counter): a Redis Cluster refuses a script naming a
+ * key that does not exist while its slot migrates. A waiter is "channel|token|ttl|ms|f": where to wake it, the
  * lease it asked for, how long after its arrival it gives up, and whether it
  * wants a fencing token. Taking the lock answers {1, fencing token or 0}. */
 #define QUEUE_KEYS_LUA "local lock, queue, fence = KEYS[1], KEYS[2], KEYS[3]\n"
@@ -19,7 +20,7 @@
 	"  return t[1] * 1000000 + t[2]\n" \
 	"end\n" \
 	"local function new_fence(wanted)\n" \
-	"  if wanted == '1' then return redis.call('INCR', fence) end\n" \
+	"  if wanted == '1' and fence then return redis.call('INCR', fence) end\n" \
 	"  return 0\n" \
 	"end\n" \
 	/* A free lock is handed to the first live waiter in line, then it is woken \
@@ -216,7 +217,7 @@ static bool is_noscript(const redisReply *reply)
 	return reply->type == REDIS_REPLY_ERROR && reply->str && strncmp(reply->str, "NOSCRIPT", 8) == 0;
 }
 
-redisReply *rlock_script_run(rlock_conn *c, const rlock_timeouts *t, rlock_script *script,
+redisReply *rlock_script_run(rlock_conn **cp, const rlock_timeouts *t, rlock_script *script,
 	int numkeys, zend_string *const *keys, int argc, const char **argv, const size_t *argvlen)
 {
 	const char *cmd[3 + RLOCK_SCRIPT_MAX_KEYS + RLOCK_SCRIPT_MAX_ARGS];
@@ -237,14 +238,14 @@ redisReply *rlock_script_run(rlock_conn *c, const rlock_timeouts *t, rlock_scrip
 	memcpy(cmdlen + n, argvlen, argc * sizeof(*argvlen));
 	n += argc;
 
-	reply = rlock_conn_command(c, t, n, cmd, cmdlen);
+	reply = rlock_conn_routed(cp, t, n, cmd, cmdlen);
 	if (reply && is_noscript(reply)) {
 		/* EVAL both runs and caches the script: still one round trip. */
 		freeReplyObject(reply);
 		RLOCK_G(stats).script_loads++;
 		cmd[0] = "EVAL"; cmdlen[0] = 4;
 		cmd[1] = script->body; cmdlen[1] = strlen(script->body);
-		reply = rlock_conn_command(c, t, n, cmd, cmdlen);
+		reply = rlock_conn_routed(cp, t, n, cmd, cmdlen);
 	}
-	return rlock_conn_reject_errors(c, reply);
+	return rlock_conn_reject_errors(*cp, reply);
 }

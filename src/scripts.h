@@ -39,7 +39,7 @@ void rlock_scripts_init(void);
 
 /* EVALSHA, and EVAL when the server does not know the script yet (NOSCRIPT:
  * a restart or SCRIPT FLUSH). Error replies come back as NULL with c->error set. */
-redisReply *rlock_script_run(rlock_conn *c, const rlock_timeouts *t, rlock_script *script,
+redisReply *rlock_script_run(rlock_conn **cp, const rlock_timeouts *t, rlock_script *script,
 	int numkeys, zend_string *const *keys, int argc, const char **argv, const size_t *argvlen);
 
 #endif

@@ -233,3 +233,13 @@ void rlock_server_free(rlock_server *server)
 		server->identity = NULL;
 	}
 }
+
+void rlock_server_for_node(const rlock_server *seed, const char *host, size_t host_len, int port, rlock_server *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->host = pestrndup(host, host_len, 1);
+	out->port = port;
+	out->user = seed->user ? pestrdup(seed->user, 1) : NULL;
+	out->pass = seed->pass ? pestrdup(seed->pass, 1) : NULL;
+	describe(out);
+}

@@ -22,4 +22,7 @@ typedef struct rlock_server {
 zend_result rlock_server_parse(const char *uri, size_t len, rlock_server *out, const char **why);
 void rlock_server_free(rlock_server *server);
 
+/* A cluster node at host:port, authenticating like seed (db 0: a cluster has no other). */
+void rlock_server_for_node(const rlock_server *seed, const char *host, size_t host_len, int port, rlock_server *out);
+
 #endif

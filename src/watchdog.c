@@ -63,6 +63,7 @@ typedef struct renewal {
 	const rlock_script *renew;
 	int64_t sent_at;
 	int result;            /* 1 renewed, 0 token gone, -1 no answer */
+	char moved[80];        /* "host:port" from a cluster's MOVED, else "" */
 } renewal;
 
 typedef struct server_link {
@@ -85,6 +86,8 @@ static struct {
 	server_link *links;    /* the thread's connections; changed under mu, used outside it */
 	size_t link_count;
 	renewal *batch;        /* the thread's work list */
+	rlock_server **nodes;  /* cluster nodes met through MOVED, made by the thread with malloc */
+	size_t node_count;
 	/* After a fork: the parent thread's connections and work list, left alone
 	 * (the thread may have been using them) but kept reachable. */
 	server_link *inherited_links;
@@ -203,6 +206,10 @@ static void renew_on(const rlock_server *server, renewal *batch, size_t n)
 			}
 			if (reply->type == REDIS_REPLY_INTEGER) {
 				batch[i].result = reply->integer ? 1 : 0;
+			} else if (reply->type == REDIS_REPLY_ERROR && strncmp(reply->str, "MOVED ", 6) == 0
+					&& strchr(reply->str + 6, ' ')) {
+				/* the slot was resharded: renew at the node that has it now */
+				snprintf(batch[i].moved, sizeof(batch[i].moved), "%s", strchr(reply->str + 6, ' ') + 1);
 			} else if (reply->type == REDIS_REPLY_ERROR && strncmp(reply->str, "NOSCRIPT", 8) == 0) {
 				noscript = true; /* a restart or SCRIPT FLUSH: the second pass sends the body */
 			}
@@ -266,9 +273,61 @@ static size_t collect_due(int64_t now, int64_t *next)
 		r->renew = w->renew;
 		r->sent_at = now;
 		r->result = -1;
+		r->moved[0] = '\0';
 		w->renew_at = now + RETRY_US; /* provisional, until the reply says otherwise */
 	}
 	return n;
+}
+
+/* The node at "host:port", authenticating like like (wd.mu held). No engine
+ * allocator here: plain malloc, kept until shutdown. */
+static const rlock_server *node_at(const char *address, const rlock_server *like)
+{
+	const char *colon = strrchr(address, ':');
+	rlock_server *node;
+
+	if (!colon) {
+		return NULL;
+	}
+	for (size_t i = 0; i < wd.node_count; i++) {
+		node = wd.nodes[i];
+		if (strncmp(node->host, address, colon - address) == 0 && node->host[colon - address] == '\0'
+				&& node->port == atoi(colon + 1)) {
+			return node;
+		}
+	}
+	rlock_server **grown = realloc(wd.nodes, (wd.node_count + 1) * sizeof(*grown));
+	if (!grown || !(node = calloc(1, sizeof(*node)))) {
+		if (grown) {
+			wd.nodes = grown;
+		}
+		return NULL;
+	}
+	wd.nodes = grown;
+	node->host = strndup(address, colon - address);
+	node->port = atoi(colon + 1);
+	node->user = like->user ? strdup(like->user) : NULL;
+	node->pass = like->pass ? strdup(like->pass) : NULL;
+	node->display = malloc(strlen(address) + 16);
+	if (node->display) {
+		sprintf(node->display, "redis://%s/0", address);
+	}
+	wd.nodes[wd.node_count++] = node;
+	return node;
+}
+
+static void free_nodes(void)
+{
+	for (size_t i = 0; i < wd.node_count; i++) {
+		free(wd.nodes[i]->host);
+		free(wd.nodes[i]->user);
+		free(wd.nodes[i]->pass);
+		free(wd.nodes[i]->display);
+		free(wd.nodes[i]);
+	}
+	free(wd.nodes);
+	wd.nodes = NULL;
+	wd.node_count = 0;
 }
 
 static void apply(renewal *batch, size_t n)
@@ -286,6 +345,9 @@ static void apply(renewal *batch, size_t n)
 			wd.renewals++;
 		} else if (batch[i].result == 0) {
 			mark_lost(w);
+		} else if (batch[i].moved[0] && node_at(batch[i].moved, w->server)) {
+			w->server = node_at(batch[i].moved, w->server);
+			w->renew_at = rlock_now_us(); /* at once, at the new node */
 		} else {
 			w->renew_at = rlock_now_us() + MIN(RETRY_US, w->ttl_us / 10);
 		}
@@ -448,6 +510,7 @@ void rlock_watchdog_shutdown(void)
 	}
 	free(wd.links);
 	free(wd.batch);
+	free_nodes();
 	wd.batch = NULL;
 	wd.watches = NULL;
 	wd.count = wd.cap = wd.link_count = 0;

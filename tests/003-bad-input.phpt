@@ -101,16 +101,16 @@ ValueError: RLock::__construct(): Argument #2 ($options) option "read_timeout" m
 TypeError: RLock::__construct(): Argument #2 ($options) option "auto_release" must be of type bool, int given
 TypeError: RLock::__construct(): Argument #2 ($options) option "prefix" must be of type string, int given
 ValueError: RLock::__construct(): Argument #2 ($options) option "prefix" must be at most 256 bytes, 257 given
-ValueError: RLock::__construct(): Argument #2 ($options) has an unknown option "bogus"; known options are servers, prefix, connect_timeout, read_timeout, ttl, auto_release, watchdog, on_lost, fencing, fair
-ValueError: RLock::__construct(): Argument #2 ($options) has an unknown option "TTL"; known options are servers, prefix, connect_timeout, read_timeout, ttl, auto_release, watchdog, on_lost, fencing, fair
+ValueError: RLock::__construct(): Argument #2 ($options) has an unknown option "bogus"; known options are servers, prefix, connect_timeout, read_timeout, ttl, auto_release, watchdog, on_lost, fencing, fair, cluster
+ValueError: RLock::__construct(): Argument #2 ($options) has an unknown option "TTL"; known options are servers, prefix, connect_timeout, read_timeout, ttl, auto_release, watchdog, on_lost, fencing, fair, cluster
 ValueError: RLock::__construct(): Argument #2 ($options) must be an array with string keys, key 0 given
 TypeError: RLock::__construct(): Argument #2 ($options) option "fair" must be of type bool, int given
 TypeError: RLock::__construct(): Argument #2 ($options) option "watchdog" must be of type bool, string given
 TypeError: RLock::__construct(): Argument #2 ($options) option "fencing" must be of type bool, int given
 ValueError: RLock::__construct(): Argument #2 ($options) option "on_lost" must be "flag" or "throw", "die" given
 ValueError: RLock::__construct(): Argument #2 ($options) option "on_lost" "throw" needs the watchdog option
-ValueError: RLock::__construct(): Argument #2 ($options) option "cluster" is not supported by rlock %s
-no error
+ValueError: RLock::__construct(): Argument #2 ($options) options "servers" and "cluster" exclude each other
+TypeError: RLock::__construct(): Argument #2 ($options) option "cluster" must be of type string|array, bool given
 -- server URIs
 ValueError: RLock::__construct(): Argument #2 ($options) option "servers" has a malformed URI "": it is empty
 ValueError: RLock::__construct(): Argument #2 ($options) option "servers" has a malformed URI "localhost:6379": it must start with redis:// or unix://

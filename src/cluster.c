@@ -1,0 +1,168 @@
+/* rlock: Redis Cluster — the slot map and which node serves a key.
+ *
+ * Every key of one lock or idempotency record shares a {hash tag}, so each
+ * script touches one slot. The map comes from CLUSTER SLOTS, asked lazily of
+ * any known node; MOVED updates it slot by slot (src/conn.c follows MOVED and
+ * ASK). Node connections are ordinary pool connections: one per node per worker. */
+#include "php.h"
+#include "zend_smart_str.h"
+#include "php_rlock.h"
+#include "cluster.h"
+
+/* CRC16-CCITT (XMODEM), the function Redis Cluster hashes keys with. */
+static uint16_t crc16(const char *buf, size_t len)
+{
+	uint16_t crc = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		crc ^= (uint16_t) ((unsigned char) buf[i]) << 8;
+		for (int bit = 0; bit < 8; bit++) {
+			crc = crc & 0x8000 ? (uint16_t) ((crc << 1) ^ 0x1021) : (uint16_t) (crc << 1);
+		}
+	}
+	return crc;
+}
+
+uint16_t rlock_key_slot(const char *key, size_t len)
+{
+	const char *open = memchr(key, '{', len);
+
+	if (open) {
+		const char *close = memchr(open + 1, '}', len - (open + 1 - key));
+
+		if (close && close > open + 1) {
+			return crc16(open + 1, close - open - 1) & (RLOCK_CLUSTER_SLOTS - 1);
+		}
+	}
+	return crc16(key, len) & (RLOCK_CLUSTER_SLOTS - 1);
+}
+
+static void cluster_dtor(zval *zv)
+{
+	pefree(Z_PTR_P(zv), 1);
+}
+
+void rlock_cluster_pool_init(HashTable *pool)
+{
+	zend_hash_init(pool, 2, NULL, cluster_dtor, 1);
+}
+
+rlock_cluster *rlock_cluster_get(zval *seeds, const char **why)
+{
+	rlock_conn *found[RLOCK_CLUSTER_SEEDS_MAX];
+	int count = 0;
+	smart_str id = {0};
+	rlock_cluster *cluster;
+	zend_string *identity;
+	zval *uri;
+
+	if (Z_TYPE_P(seeds) == IS_STRING) {
+		if (!(found[count++] = rlock_pool_get(Z_STRVAL_P(seeds), Z_STRLEN_P(seeds), why))) {
+			return NULL;
+		}
+	} else {
+		ZEND_HASH_FOREACH_VAL(Z_ARRVAL_P(seeds), uri) {
+			if (Z_TYPE_P(uri) != IS_STRING || count == RLOCK_CLUSTER_SEEDS_MAX) {
+				*why = "seeds must be 1 to 16 URI strings";
+				return NULL;
+			}
+			if (!(found[count++] = rlock_pool_get(Z_STRVAL_P(uri), Z_STRLEN_P(uri), why))) {
+				return NULL;
+			}
+		} ZEND_HASH_FOREACH_END();
+	}
+	if (count == 0) {
+		*why = "no seed URI given";
+		return NULL;
+	}
+	for (int i = 0; i < count; i++) {
+		smart_str_append(&id, found[i]->server.identity);
+		smart_str_appendc(&id, '\n');
+	}
+	smart_str_0(&id);
+	identity = zend_string_init(ZSTR_VAL(id.s), ZSTR_LEN(id.s), 1);
+	smart_str_free(&id);
+	cluster = zend_hash_find_ptr(&RLOCK_G(clusters), identity);
+	if (!cluster) {
+		cluster = pecalloc(1, sizeof(*cluster), 1);
+		memcpy(cluster->seeds, found, count * sizeof(*found));
+		cluster->seed_count = count;
+		zend_hash_add_new_ptr(&RLOCK_G(clusters), identity, cluster);
+	}
+	zend_string_release(identity);
+	return cluster;
+}
+
+rlock_conn *rlock_cluster_node(rlock_cluster *cluster, const char *host, size_t host_len, int port)
+{
+	rlock_server server;
+	rlock_conn *c;
+
+	rlock_server_for_node(&cluster->seeds[0]->server, host, host_len, port, &server);
+	c = rlock_pool_adopt(&server);
+	c->cluster = cluster;
+	return c;
+}
+
+rlock_conn *rlock_cluster_moved(rlock_cluster *cluster, long slot, const char *host, size_t host_len, int port)
+{
+	rlock_conn *c = rlock_cluster_node(cluster, host, host_len, port);
+
+	if (slot >= 0 && slot < RLOCK_CLUSTER_SLOTS) {
+		cluster->slots[slot] = c;
+	}
+	return c;
+}
+
+/* Fills the map from one node's CLUSTER SLOTS: [[start, end, [host, port, id], replicas…], …]. */
+static bool map_from(rlock_cluster *cluster, rlock_conn *asked, const rlock_timeouts *t)
+{
+	const char *argv[2] = {"CLUSTER", "SLOTS"};
+	size_t argvlen[2] = {7, 5};
+	redisReply *reply = rlock_conn_call(&asked, t, 2, argv, argvlen);
+
+	if (!reply) {
+		return false;
+	}
+	for (size_t i = 0; reply->type == REDIS_REPLY_ARRAY && i < reply->elements; i++) {
+		redisReply *range = reply->element[i], *master;
+		rlock_conn *node;
+
+		if (range->type != REDIS_REPLY_ARRAY || range->elements < 3 || range->element[2]->type != REDIS_REPLY_ARRAY
+				|| range->element[2]->elements < 2) {
+			continue;
+		}
+		master = range->element[2];
+		if (master->element[0]->type != REDIS_REPLY_STRING || master->element[1]->type != REDIS_REPLY_INTEGER) {
+			continue;
+		}
+		/* an empty host means "the address you reached me at" */
+		node = master->element[0]->len
+			? rlock_cluster_node(cluster, master->element[0]->str, master->element[0]->len, (int) master->element[1]->integer)
+			: asked;
+		for (long long s = range->element[0]->integer; s <= range->element[1]->integer && s < RLOCK_CLUSTER_SLOTS; s++) {
+			cluster->slots[s] = node;
+		}
+	}
+	freeReplyObject(reply);
+	return true;
+}
+
+rlock_conn *rlock_cluster_route(rlock_cluster *cluster, const zend_string *key, const rlock_timeouts *t)
+{
+	uint16_t slot = rlock_key_slot(ZSTR_VAL(key), ZSTR_LEN(key));
+
+	if (cluster->slots[slot]) {
+		return cluster->slots[slot];
+	}
+	for (int i = 0; i < cluster->seed_count; i++) {
+		if (map_from(cluster, cluster->seeds[i], t) && cluster->slots[slot]) {
+			return cluster->slots[slot];
+		}
+	}
+	if (!cluster->seeds[0]->error[0]) {
+		snprintf(cluster->seeds[0]->error, sizeof(cluster->seeds[0]->error),
+			"no node of the cluster at %s serves slot %u", cluster->seeds[0]->server.display, slot);
+	}
+	return NULL;
+}

@@ -1,0 +1,35 @@
+/* rlock: Redis Cluster — the slot map and which node serves a key. */
+#ifndef RLOCK_CLUSTER_H
+#define RLOCK_CLUSTER_H
+
+#include "conn.h"
+
+#define RLOCK_CLUSTER_SLOTS 16384
+#define RLOCK_CLUSTER_SEEDS_MAX 16
+
+struct rlock_cluster {
+	rlock_conn *seeds[RLOCK_CLUSTER_SEEDS_MAX];
+	int seed_count;
+	rlock_conn *slots[RLOCK_CLUSTER_SLOTS]; /* NULL: ask the cluster again */
+};
+
+/* The hash slot of a key: CRC16 of its {hash tag}, or of the whole key. */
+uint16_t rlock_key_slot(const char *key, size_t len);
+
+/* The worker's cluster for these seed URIs (a string or a list), made on first
+ * sight. NULL with *why set when a URI is malformed. */
+rlock_cluster *rlock_cluster_get(zval *seeds, const char **why);
+
+/* The connection serving key's slot, asking the cluster for its slot map when
+ * needed. NULL with the first seed's c->error set when no node answers. */
+rlock_conn *rlock_cluster_route(rlock_cluster *cluster, const zend_string *key, const rlock_timeouts *t);
+
+/* After MOVED: slot now lives at host:port. Returns that node's connection. */
+rlock_conn *rlock_cluster_moved(rlock_cluster *cluster, long slot, const char *host, size_t host_len, int port);
+
+/* The node at host:port (for ASK), joined to the worker's pool. */
+rlock_conn *rlock_cluster_node(rlock_cluster *cluster, const char *host, size_t host_len, int port);
+
+void rlock_cluster_pool_init(HashTable *pool);
+
+#endif
