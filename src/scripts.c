@@ -23,24 +23,26 @@
 	"  if wanted == '1' and fence then return redis.call('INCR', fence) end\n" \
 	"  return 0\n" \
 	"end\n" \
-	/* A free lock is handed to the first live waiter in line, then it is woken \
-	 * with "token|fence". A waiter past its own deadline, or whose PUBLISH nobody \
-	 * hears (it died), is dropped and the next one asked; a fencing number it \
-	 * was given is skipped, never reused. */ \
+	/* Hands the lock to the first live waiter in line, then wakes it with \
+	 * "token|fence"; false when nobody in line is alive (the lock then holds a \
+	 * stale token: the caller deletes it). A waiter past its own deadline, or \
+	 * whose PUBLISH nobody hears (it died), is dropped; a fencing number given \
+	 * to it is skipped, never reused. The queue is read once and the lock key \
+	 * overwritten, never deleted and re-made: in a Cluster slot that is being \
+	 * migrated, a script may touch only keys that exist. */ \
 	"local function pass_on()\n" \
 	"  local now = now_us()\n" \
-	"  while true do\n" \
-	"    local head = redis.call('ZRANGE', queue, 0, 0, 'WITHSCORES')\n" \
-	"    local waiter = head[1]\n" \
-	"    if not waiter then return end\n" \
+	"  local line = redis.call('ZRANGE', queue, 0, -1, 'WITHSCORES')\n" \
+	"  for i = 1, #line, 2 do\n" \
+	"    local waiter = line[i]\n" \
 	"    redis.call('ZREM', queue, waiter)\n" \
 	"    local channel, token, ttl, ms, f = string.match(waiter, '^(.-)|(.-)|(%d+)|(%d+)|([01])$')\n" \
-	"    if channel and head[2] + ms * 1000 > now then\n" \
+	"    if channel and line[i + 1] + ms * 1000 > now then\n" \
 	"      redis.call('SET', lock, token, 'PX', ttl)\n" \
-	"      if redis.call('PUBLISH', channel, token .. '|' .. new_fence(f)) > 0 then return end\n" \
-	"      redis.call('DEL', lock)\n" \
+	"      if redis.call('PUBLISH', channel, token .. '|' .. new_fence(f)) > 0 then return true end\n" \
 	"    end\n" \
 	"  end\n" \
+	"  return false\n" \
 	"end\n"
 
 /* ARGV: token, ttl, waiter ("" = do not queue), the waiter's ms, fair, fencing
@@ -52,7 +54,7 @@ rlock_script rlock_script_acquire = {
 	"local holder = redis.call('GET', lock)\n"
 	/* fair: a lock left free (a lease ran out) still goes to the longest waiter */
 	"if holder == false and ARGV[5] == '1' and redis.call('EXISTS', queue) == 1 then\n"
-	"  pass_on()\n" /* the first in line may be us */
+	"  if not pass_on() then redis.call('DEL', lock) end\n" /* the first in line may be us */
 	"  holder = redis.call('GET', lock)\n"
 	"end\n"
 	"if holder == token then\n"
@@ -79,10 +81,12 @@ rlock_script rlock_script_acquire = {
 rlock_script rlock_script_release = {
 	QUEUE_KEYS_LUA
 	"if redis.call('GET', lock) ~= ARGV[1] then return 0 end\n"
-	"redis.call('DEL', lock)\n"
-	"if redis.call('EXISTS', queue) == 0 then return 1 end\n" /* nobody waits: the hot path ends here */
+	"if redis.call('EXISTS', queue) == 0 then\n" /* nobody waits: the hot path ends here */
+	"  redis.call('DEL', lock)\n"
+	"  return 1\n"
+	"end\n"
 	QUEUE_LUA
-	"pass_on()\n"
+	"if not pass_on() then redis.call('DEL', lock) end\n"
 	"return 1\n",
 	""
 };
@@ -98,7 +102,9 @@ rlock_script rlock_script_leave = {
 	"local first = redis.call('ZRANGE', queue, 0, 0)[1] == ARGV[2]\n"
 	"redis.call('ZREM', queue, ARGV[2])\n"
 	/* we may have been woken just now: pass the wake-up on */
-	"if first and redis.call('EXISTS', lock) == 0 then pass_on() end\n"
+	"if first and redis.call('EXISTS', lock) == 0 and redis.call('EXISTS', queue) == 1 then\n"
+	"  if not pass_on() then redis.call('DEL', lock) end\n"
+	"end\n"
 	"return {0, 0}\n",
 	""
 };
