@@ -88,7 +88,6 @@ $results = ['machine' => php_uname('n') . ', ' . trim((string) shell_exec('nproc
 
 echo "== uncontended: acquire+release pairs/s in one process (median of 5 interleaved runs, $pairs pairs each)\n";
 $solo = ['rlock' => 'rlock', 'rlock + watchdog' => 'rlock + watchdog', 'rlock + fencing' => 'rlock + fencing',
-    'rlock on a 3-master Cluster' => 'rlock on a 3-master Cluster',
     'phpredis poll 1ms' => 'phpredis hand-written', 'Symfony Lock' => 'Symfony Lock'];
 $runs = [];
 for ($r = 0; $r < 5; $r++) {
