@@ -262,12 +262,14 @@ redisReply *rlock_conn_routed(rlock_conn **cp, const rlock_timeouts *t,
 	for (int attempt = 0; ; attempt++) {
 		rlock_conn *c = *cp, *target;
 		redisReply *reply = rlock_conn_command(c, t, argc, argv, argvlen);
+		bool moved = false;
 
 		if (!reply || !c->cluster || reply->type != REDIS_REPLY_ERROR || hops == RLOCK_REDIRECTS_MAX) {
 			return reply;
 		}
 		if (error_is(reply, "MOVED ") && (target = redirect_target(c, reply, true))) {
 			*cp = target; /* the slot lives there now */
+			moved = true;
 			hops++;
 		} else if (error_is(reply, "ASK ") && (target = redirect_target(c, reply, false))) {
 			/* the slot is migrating: this one command goes to the importing node */
@@ -282,16 +284,17 @@ redisReply *rlock_conn_routed(rlock_conn **cp, const rlock_timeouts *t,
 			}
 			freeReplyObject(ok);
 			reply = rlock_conn_command(target, t, argc, argv, argvlen);
-			if (!reply || !error_is(reply, "TRYAGAIN") || rlock_now_us() >= give_up) {
+			if (!reply || !error_is(reply, "TRYAGAIN")) {
 				*cp = target;
 				return reply;
 			}
-			/* the importing node lacks some keys yet: ask again from the top */
-			rlock_sleep_us(MIN(5000 * (attempt + 1), 50000));
-		} else if ((error_is(reply, "TRYAGAIN") || error_is(reply, "CLUSTERDOWN")) && rlock_now_us() < give_up) {
+			/* the importing node lacks some keys yet: TRYAGAIN below, from the top */
+		}
+		if (!moved) {
+			if ((!error_is(reply, "TRYAGAIN") && !error_is(reply, "CLUSTERDOWN")) || rlock_now_us() >= give_up) {
+				return reply;
+			}
 			rlock_sleep_us(MIN(5000 * (attempt + 1), 50000)); /* a resharding or failover in progress */
-		} else {
-			return reply;
 		}
 		freeReplyObject(reply);
 	}

@@ -111,17 +111,11 @@ static zend_result claim_watch(rlock_idem *idem, idem_claim *claim, const zend_s
 	return claim->watch_id ? SUCCESS : FAILURE;
 }
 
-/* 1: done, 0: the claim was lost, -1: Redis failed (c->error). */
-static int claim_finish(rlock_idem *idem, idem_claim *claim, const char *state, const zend_string *payload)
+/* A 0/1 script reply: 1 done, 0 the claim was not ours (any more), -1 Redis failed (c->error). */
+static int claim_flag(redisReply *reply)
 {
-	char retention[MAX_LENGTH_OF_LONG];
-	const char *argv[4] = {claim->token, state, ZSTR_VAL(payload), retention};
-	size_t argvlen[4] = {strlen(claim->token), strlen(state), ZSTR_LEN(payload), 0};
-	redisReply *reply;
 	int result;
 
-	argvlen[3] = snprintf(retention, sizeof(retention), ZEND_LONG_FMT, idem->cfg.retention);
-	reply = claim_run(idem, claim, &rlock_script_finish, 4, argv, argvlen);
 	if (!reply) {
 		return -1;
 	}
@@ -130,20 +124,24 @@ static int claim_finish(rlock_idem *idem, idem_claim *claim, const char *state, 
 	return result;
 }
 
+/* Stores our run's outcome; see claim_flag() for the result. */
+static int claim_finish(rlock_idem *idem, idem_claim *claim, const char *state, const zend_string *payload)
+{
+	char retention[MAX_LENGTH_OF_LONG];
+	const char *argv[4] = {claim->token, state, ZSTR_VAL(payload), retention};
+	size_t argvlen[4] = {strlen(claim->token), strlen(state), ZSTR_LEN(payload), 0};
+
+	argvlen[3] = snprintf(retention, sizeof(retention), ZEND_LONG_FMT, idem->cfg.retention);
+	return claim_flag(claim_run(idem, claim, &rlock_script_finish, 4, argv, argvlen));
+}
+
 /* Drops our running claim; same results as claim_finish(). */
 static int claim_abort(rlock_idem *idem, idem_claim *claim)
 {
 	const char *argv[1] = {claim->token};
 	size_t argvlen[1] = {strlen(claim->token)};
-	redisReply *reply = claim_run(idem, claim, &rlock_script_abort, 1, argv, argvlen);
-	int result;
 
-	if (!reply) {
-		return -1;
-	}
-	result = reply->type == REDIS_REPLY_INTEGER && reply->integer == 1;
-	freeReplyObject(reply);
-	return result;
+	return claim_flag(claim_run(idem, claim, &rlock_script_abort, 1, argv, argvlen));
 }
 
 /* ---- stored outcomes ---- */

@@ -222,17 +222,6 @@ static zend_result opt_cluster(rlock_config *cfg, const char *key, zval *value, 
 	return SUCCESS;
 }
 
-/* Options of the brief that later versions implement: off is accepted, on is refused
- * rather than silently ignored. */
-static zend_result opt_not_yet(rlock_config *cfg, const char *key, zval *value, uint32_t arg)
-{
-	if (Z_TYPE_P(value) == IS_FALSE || Z_TYPE_P(value) == IS_NULL) {
-		return SUCCESS;
-	}
-	zend_argument_value_error(arg, "option \"%s\" is not supported by rlock " PHP_RLOCK_VERSION, key);
-	return FAILURE;
-}
-
 static const option_entry all_options[] = {
 	{"servers", opt_servers, FOR_BOTH},
 	{"prefix", opt_prefix, FOR_BOTH},
@@ -268,7 +257,7 @@ static void unknown_option(const zend_string *key, unsigned kind, uint32_t arg)
 	smart_str known = {0};
 
 	for (size_t i = 0; i < sizeof(all_options) / sizeof(all_options[0]); i++) {
-		if ((all_options[i].kinds & kind) && all_options[i].handler != opt_not_yet) {
+		if (all_options[i].kinds & kind) {
 			smart_str_appends(&known, known.s ? ", " : "");
 			smart_str_appends(&known, all_options[i].key);
 		}
