@@ -159,20 +159,20 @@ static char *put_decimal(char *p, size_t n)
 	return p;
 }
 
-/* One command, one reply. The command is RESP-encoded here: hiredis' own
- * formatter (sdscatfmt) costs more CPU than the rest of the client side of a
- * round trip together. */
-static redisReply *conn_roundtrip(redisContext *ctx, int argc, const char **argv, const size_t *argvlen)
+/* Queues one command in ctx's output buffer. The command is RESP-encoded here:
+ * hiredis' own formatter (sdscatfmt) costs more CPU than the rest of the client
+ * side of a round trip together. */
+static bool conn_append(redisContext *ctx, int argc, const char **argv, const size_t *argvlen)
 {
 	char stack[1024], *buf = stack, *p;
 	size_t len = 16;
-	void *reply = NULL;
+	bool ok;
 
 	for (int i = 0; i < argc; i++) {
 		len += argvlen[i] + 26;
 	}
 	if (len > sizeof(stack) && !(buf = malloc(len))) {
-		return NULL;
+		return false;
 	}
 	p = buf;
 	*p++ = '*';
@@ -189,11 +189,20 @@ static redisReply *conn_roundtrip(redisContext *ctx, int argc, const char **argv
 		*p++ = '\r';
 		*p++ = '\n';
 	}
-	if (redisAppendFormattedCommand(ctx, buf, p - buf) == REDIS_OK) {
-		redisGetReply(ctx, &reply);
-	}
+	ok = redisAppendFormattedCommand(ctx, buf, p - buf) == REDIS_OK;
 	if (buf != stack) {
 		free(buf);
+	}
+	return ok;
+}
+
+/* One command, one reply. */
+static redisReply *conn_roundtrip(redisContext *ctx, int argc, const char **argv, const size_t *argvlen)
+{
+	void *reply = NULL;
+
+	if (conn_append(ctx, argc, argv, argvlen)) {
+		redisGetReply(ctx, &reply);
 	}
 	return reply;
 }
@@ -201,7 +210,7 @@ static redisReply *conn_roundtrip(redisContext *ctx, int argc, const char **argv
 redisReply *rlock_conn_command(rlock_conn *c, const rlock_timeouts *t,
 	int argc, const char **argv, const size_t *argvlen)
 {
-	bool reused = c->ctx && c->pid == rlock_pid() && !c->ctx->err;
+	bool reused = rlock_conn_reusable(c);
 	redisReply *reply;
 
 	c->resent = false;
@@ -223,9 +232,7 @@ redisReply *rlock_conn_command(rlock_conn *c, const rlock_timeouts *t,
 		reply = conn_roundtrip(c->ctx, argc, argv, argvlen);
 	}
 	if (!reply) {
-		rlock_describe_io_error(c->error, sizeof(c->error), &c->server, c->ctx, errno, c->read_timeout);
-		conn_close(c);
-		RLOCK_G(stats).connection_errors++;
+		rlock_conn_fail(c, errno);
 	}
 	return reply;
 }
@@ -306,4 +313,53 @@ redisReply *rlock_conn_call(rlock_conn **cp, const rlock_timeouts *t,
 	redisReply *reply = rlock_conn_routed(cp, t, argc, argv, argvlen);
 
 	return rlock_conn_reject_errors(*cp, reply);
+}
+
+bool rlock_conn_send(rlock_conn *c, const rlock_timeouts *t, int argc, const char **argv, const size_t *argvlen)
+{
+	int done = 0;
+
+	if (!conn_ready(c, t)) {
+		RLOCK_G(stats).connection_errors++;
+		return false;
+	}
+	RLOCK_G(stats).commands++;
+	if (!conn_append(c->ctx, argc, argv, argvlen)) {
+		rlock_conn_fail(c, errno);
+		return false;
+	}
+	/* Commands are small: the socket buffer takes them whole, so this does not block. */
+	while (!done) {
+		if (redisBufferWrite(c->ctx, &done) != REDIS_OK) {
+			rlock_conn_fail(c, errno);
+			return false;
+		}
+	}
+	return true;
+}
+
+bool rlock_conn_reusable(const rlock_conn *c)
+{
+	return c->ctx && c->pid == rlock_pid() && !c->ctx->err;
+}
+
+bool rlock_conn_went_away(const rlock_conn *c, int saved_errno)
+{
+	return c->ctx && conn_went_away(c->ctx, saved_errno);
+}
+
+void rlock_conn_fail(rlock_conn *c, int saved_errno)
+{
+	if (c->ctx) {
+		rlock_describe_io_error(c->error, sizeof(c->error), &c->server, c->ctx, saved_errno, c->read_timeout);
+	}
+	conn_close(c);
+	RLOCK_G(stats).connection_errors++;
+}
+
+void rlock_conn_timed_out(rlock_conn *c)
+{
+	rlock_describe_timeout(c->error, sizeof(c->error), &c->server, c->read_timeout);
+	conn_close(c);
+	RLOCK_G(stats).connection_errors++;
 }

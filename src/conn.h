@@ -27,6 +27,7 @@ typedef struct rlock_conn {
 	pid_t sub_pid;
 	char wake_channel[48];   /* this process's channel on sub */
 	rlock_cluster *cluster;  /* the cluster this node belongs to, for MOVED and ASK */
+	int64_t skip_until;      /* a Redlock master that timed out is left alone until then */
 	char error[RLOCK_CONN_ERROR_MAX];
 } rlock_conn;
 
@@ -60,6 +61,20 @@ redisReply *rlock_conn_routed(rlock_conn **cp, const rlock_timeouts *t,
 /* Like rlock_conn_routed(), but an error reply is also a failure (NULL). */
 redisReply *rlock_conn_call(rlock_conn **cp, const rlock_timeouts *t,
 	int argc, const char **argv, const size_t *argvlen);
+
+/* For a fan-out over several servers (src/fanout.c): queues one command and
+ * writes it out without waiting for the reply. false with c->error set (and
+ * the connection closed) when the server cannot be reached. */
+bool rlock_conn_send(rlock_conn *c, const rlock_timeouts *t, int argc, const char **argv, const size_t *argvlen);
+/* c has a live connection made by this process (a command on it may find it stale). */
+bool rlock_conn_reusable(const rlock_conn *c);
+/* The server closed or reset c's connection (worth one fresh try, unlike a timeout). */
+bool rlock_conn_went_away(const rlock_conn *c, int saved_errno);
+/* Records why the connection failed in c->error and closes it: a reply still
+ * owed on it would otherwise answer the next command. */
+void rlock_conn_fail(rlock_conn *c, int saved_errno);
+/* The same for a reply that did not come within read_timeout. */
+void rlock_conn_timed_out(rlock_conn *c);
 
 /* Passes a reply through, but turns an error reply into a failure: NULL,
  * with c->error saying what Redis answered. */

@@ -10,12 +10,17 @@ struct timeval rlock_ms_to_timeval(int64_t ms)
 	return tv;
 }
 
+void rlock_describe_timeout(char *error, size_t errlen, const rlock_server *server, int64_t timeout_ms)
+{
+	snprintf(error, errlen, "timed out talking to %s: no reply within read_timeout (%lld ms)",
+		server->display, (long long) timeout_ms);
+}
+
 void rlock_describe_io_error(char *error, size_t errlen, const rlock_server *server,
 	const redisContext *ctx, int saved_errno, int64_t timeout_ms)
 {
 	if (ctx->err == REDIS_ERR_IO && (saved_errno == EAGAIN || saved_errno == EWOULDBLOCK)) {
-		snprintf(error, errlen, "timed out talking to %s: no reply within read_timeout (%lld ms)",
-			server->display, (long long) timeout_ms);
+		rlock_describe_timeout(error, errlen, server, timeout_ms);
 	} else {
 		snprintf(error, errlen, "lost connection to %s: %s", server->display, ctx->errstr);
 	}

@@ -19,6 +19,8 @@ redisContext *rlock_server_connect(const rlock_server *server, int64_t connect_m
 void rlock_describe_io_error(char *error, size_t errlen, const rlock_server *server,
 	const redisContext *ctx, int saved_errno, int64_t timeout_ms);
 
+void rlock_describe_timeout(char *error, size_t errlen, const rlock_server *server, int64_t timeout_ms);
+
 struct timeval rlock_ms_to_timeval(int64_t ms);
 
 #endif

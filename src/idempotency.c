@@ -102,8 +102,9 @@ static redisReply *claim_run(rlock_idem *idem, idem_claim *claim, rlock_script *
 /* The watchdog keeps a running claim's lease alive until we finish. */
 static zend_result claim_watch(rlock_idem *idem, idem_claim *claim, const zend_string *key)
 {
+	const rlock_server *servers[1] = {&idem->cfg.conn->server};
 	rlock_watch_request request = {
-		&idem->cfg.conn->server, ZSTR_VAL(claim->keys[0]), ZSTR_LEN(claim->keys[0]), claim->token,
+		servers, 1, ZSTR_VAL(claim->keys[0]), ZSTR_LEN(claim->keys[0]), claim->token,
 		ZSTR_VAL(key), idem->cfg.lease, idem->cfg.timeouts.read_ms, false, &rlock_script_claim_renew
 	};
 

@@ -11,6 +11,7 @@
 #include "clock.h"
 #include "watchdog.h"
 #include "token.h"
+#include "redlock.h"
 
 /* The queue scripts' keys: the fencing counter only when fencing is on. */
 #define LEASE_KEYS(lock) ((lock)->cfg.fencing ? 3 : 2)
@@ -99,14 +100,22 @@ static void lease_mark_lost(rlock_lock *lock)
 /* Hands the new lease to the watchdog, when the lock asked for one. */
 static zend_result lease_watch(rlock_lock *lock)
 {
+	const rlock_server *servers[RLOCK_FANOUT_MAX] = {&lock->cfg.conn->server};
 	rlock_watch_request request = {
-		&lock->cfg.conn->server, ZSTR_VAL(lock->keys[0]), ZSTR_LEN(lock->keys[0]), lock->token,
+		servers, 1, ZSTR_VAL(lock->keys[0]), ZSTR_LEN(lock->keys[0]), lock->token,
 		ZSTR_VAL(lock->name), lock->cfg.ttl, lock->cfg.timeouts.read_ms, lock->cfg.throw_on_loss,
 		&rlock_script_extend
 	};
 
 	if (!lock->cfg.watchdog) {
 		return SUCCESS;
+	}
+	if (lock->cfg.master_count) {
+		/* each master renewed on its own; the lease is lost when a majority is */
+		for (int i = 0; i < lock->cfg.master_count; i++) {
+			servers[i] = &lock->cfg.masters[i]->server;
+		}
+		request.server_count = lock->cfg.master_count;
 	}
 	if (lock->watch_id) {
 		rlock_watchdog_extended(lock->watch_id, lock->cfg.ttl); /* a refresh of a watched lease */
@@ -203,6 +212,11 @@ static rlock_lease_outcome lease_attempt(rlock_lock *lock, const char *waiter, z
 	rlock_lease_outcome outcome;
 	zend_long number = 0;
 
+	if (lock->cfg.master_count) {
+		bool split;
+
+		return rlock_redlock_attempt(lock, waiter, place_ms, holder_ttl, &split);
+	}
 	argvlen[0] = snprintf(ttl, sizeof(ttl), ZEND_LONG_FMT, lock->cfg.ttl);
 	argvlen[2] = snprintf(place, sizeof(place), ZEND_LONG_FMT, place_ms);
 	outcome = lease_pair_reply(lock, lease_run(lock, &rlock_script_acquire, LEASE_KEYS(lock), 5, argv, argvlen), &number);
@@ -245,6 +259,15 @@ static rlock_lease_outcome lease_set_nx(rlock_lock *lock)
 	return outcome;
 }
 
+/* Frees our token's lease (on a majority, with Redlock); *released 0 when it was not ours. */
+static bool lease_free(rlock_lock *lock, zend_long *released)
+{
+	if (lock->cfg.master_count) {
+		return rlock_redlock_release(lock, released);
+	}
+	return lease_run_int(lock, &rlock_script_release, LEASE_KEYS(lock), 0, NULL, NULL, released);
+}
+
 /* Leaves the wait queue at our deadline; the lock may have been handed to us meanwhile. */
 static rlock_lease_outcome lease_give_up(rlock_lock *lock, const char *waiter)
 {
@@ -267,14 +290,14 @@ static void lease_abandon(rlock_lock *lock, const char *waiter)
 	char error[RLOCK_CONN_ERROR_MAX];
 	zend_long ignored;
 
-	if (lock->cfg.conn->connect_failed) {
+	if (lock->cfg.conn->connect_failed && !lock->cfg.master_count) {
 		return; /* nothing was sent */
 	}
 	memcpy(error, lock->cfg.conn->error, sizeof(error));
 	if (*waiter) {
 		lease_give_up(lock, waiter);
 	}
-	lease_run_int(lock, &rlock_script_release, LEASE_KEYS(lock), 0, NULL, NULL, &ignored);
+	lease_free(lock, &ignored);
 	memcpy(lock->cfg.conn->error, error, sizeof(error));
 }
 
@@ -353,9 +376,10 @@ rlock_lease_outcome rlock_lease_acquire(rlock_lock *lock, zend_long wait_ms)
 		return RLOCK_LEASE_FAILED;
 	}
 	if (wait_ms > 0) {
-		outcome = lease_wait(lock, deadline);
-	} else if (lock->cfg.fair || lock->cfg.fencing) {
-		/* fair: never jump the queue; fencing: the number comes with the lock */
+		outcome = lock->cfg.master_count ? rlock_redlock_wait(lock, deadline) : lease_wait(lock, deadline);
+	} else if (lock->cfg.fair || lock->cfg.fencing || lock->cfg.master_count) {
+		/* fair: never jump the queue; fencing: the number comes with the lock;
+		 * Redlock: one attempt on every master */
 		outcome = lease_attempt(lock, "", 0, &ignored);
 	} else {
 		outcome = lease_set_nx(lock);
@@ -370,8 +394,8 @@ rlock_lease_outcome rlock_lease_acquire(rlock_lock *lock, zend_long wait_ms)
 		}
 	} else if (outcome == RLOCK_LEASE_BUSY) {
 		RLOCK_G(stats).busy++;
-	} else if (wait_ms == 0) {
-		lease_abandon(lock, "");
+	} else if (wait_ms == 0 && !lock->cfg.master_count) {
+		lease_abandon(lock, ""); /* (a Redlock attempt gives back on failure by itself) */
 	}
 	return outcome;
 }
@@ -386,7 +410,7 @@ rlock_lease_outcome rlock_lease_release(rlock_lock *lock)
 	if (!rlock_lease_is_ours(lock)) {
 		return RLOCK_LEASE_BUSY;
 	}
-	if (!lease_run_int(lock, &rlock_script_release, LEASE_KEYS(lock), 0, NULL, NULL, &released)) {
+	if (!lease_free(lock, &released)) {
 		return RLOCK_LEASE_FAILED; /* still ours: a retry, or request end, frees it */
 	}
 	if (!released) {
@@ -411,7 +435,8 @@ rlock_lease_outcome rlock_lease_extend(rlock_lock *lock, zend_long ttl_ms)
 		return RLOCK_LEASE_BUSY;
 	}
 	argvlen[0] = snprintf(ttl, sizeof(ttl), ZEND_LONG_FMT, ttl_ms);
-	if (!lease_run_int(lock, &rlock_script_extend, 1, 1, argv, argvlen, &extended)) {
+	if (lock->cfg.master_count ? !rlock_redlock_extend(lock, ttl_ms, &extended)
+			: !lease_run_int(lock, &rlock_script_extend, 1, 1, argv, argvlen, &extended)) {
 		return RLOCK_LEASE_FAILED;
 	}
 	if (!extended) {
@@ -433,7 +458,8 @@ rlock_lease_outcome rlock_lease_remaining(rlock_lock *lock, zend_long *ms)
 	if (!rlock_lease_is_ours(lock)) {
 		return RLOCK_LEASE_BUSY;
 	}
-	if (!lease_run_int(lock, &rlock_script_remaining, 1, 0, NULL, NULL, ms)) {
+	if (lock->cfg.master_count ? !rlock_redlock_remaining(lock, ms)
+			: !lease_run_int(lock, &rlock_script_remaining, 1, 0, NULL, NULL, ms)) {
 		return RLOCK_LEASE_FAILED;
 	}
 	if (*ms == -2) {

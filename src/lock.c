@@ -8,6 +8,7 @@
 #include "lease.h"
 #include "errors.h"
 #include "watchdog.h"
+#include "redlock.h"
 
 zend_class_entry *rlock_ce_lock;
 static zend_object_handlers lock_handlers;
@@ -329,6 +330,19 @@ ZEND_METHOD(RLock, forceRelease)
 		RETURN_THROWS();
 	}
 	key = rlock_lock_key(cfg.prefix, name, "");
+	if (cfg.master_count) {
+		bool ok = rlock_redlock_delete(&cfg, key, &deleted);
+
+		zend_string_release(key);
+		if (!ok) {
+			zend_throw_exception(rlock_ce_connection_exception, cfg.conn->error, 0);
+		}
+		rlock_config_dtor(&cfg);
+		if (!ok) {
+			RETURN_THROWS();
+		}
+		RETURN_BOOL(deleted);
+	}
 	argv[1] = ZSTR_VAL(key);
 	argvlen[1] = ZSTR_LEN(key);
 	reply = rlock_config_route(&cfg, key) == SUCCESS ? rlock_conn_call(&cfg.conn, &cfg.timeouts, 2, argv, argvlen) : NULL;

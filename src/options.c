@@ -59,7 +59,8 @@ static zend_result resolve_server(rlock_config *cfg, const char *uri, size_t len
 
 static zend_result opt_servers(rlock_config *cfg, const char *key, zval *value, uint32_t arg)
 {
-	zval *only;
+	uint32_t count;
+	zval *uri;
 
 	if (Z_TYPE_P(value) == IS_STRING) {
 		return resolve_server(cfg, Z_STRVAL_P(value), Z_STRLEN_P(value), arg);
@@ -69,19 +70,38 @@ static zend_result opt_servers(rlock_config *cfg, const char *key, zval *value, 
 			key, zend_zval_type_name(value));
 		return FAILURE;
 	}
-	if (zend_hash_num_elements(Z_ARRVAL_P(value)) != 1) {
-		zend_argument_value_error(arg, "option \"%s\" must list exactly one server "
-			"(Redlock over several masters is not in this version), %u given",
-			key, zend_hash_num_elements(Z_ARRVAL_P(value)));
+	count = zend_hash_num_elements(Z_ARRVAL_P(value));
+	if (count != 1 && (count < RLOCK_REDLOCK_MIN || count > RLOCK_FANOUT_MAX)) {
+		zend_argument_value_error(arg, "option \"%s\" must list one server, or %d to %d independent "
+			"masters for Redlock (a majority of them must agree), %u given",
+			key, RLOCK_REDLOCK_MIN, RLOCK_FANOUT_MAX, count);
 		return FAILURE;
 	}
-	only = zend_hash_get_current_data(Z_ARRVAL_P(value));
-	if (Z_TYPE_P(only) != IS_STRING) {
-		zend_argument_type_error(arg, "option \"%s\" must list URIs as strings, %s given",
-			key, zend_zval_type_name(only));
-		return FAILURE;
+	cfg->master_count = 0;
+	ZEND_HASH_FOREACH_VAL(Z_ARRVAL_P(value), uri) {
+		ZVAL_DEREF(uri);
+		if (Z_TYPE_P(uri) != IS_STRING) {
+			zend_argument_type_error(arg, "option \"%s\" must list URIs as strings, %s given",
+				key, zend_zval_type_name(uri));
+			return FAILURE;
+		}
+		if (resolve_server(cfg, Z_STRVAL_P(uri), Z_STRLEN_P(uri), arg) == FAILURE) {
+			return FAILURE;
+		}
+		for (int i = 0; i < cfg->master_count; i++) {
+			if (cfg->masters[i] == cfg->conn) {
+				zend_argument_value_error(arg, "option \"%s\" lists the server \"%s\" twice",
+					key, Z_STRVAL_P(uri));
+				return FAILURE;
+			}
+		}
+		cfg->masters[cfg->master_count++] = cfg->conn;
+	} ZEND_HASH_FOREACH_END();
+	if (count == 1) {
+		cfg->master_count = 0; /* one server: no Redlock */
 	}
-	return resolve_server(cfg, Z_STRVAL_P(only), Z_STRLEN_P(only), arg);
+	cfg->conn = cfg->masters[0];
+	return SUCCESS;
 }
 
 static zend_result opt_prefix(rlock_config *cfg, const char *key, zval *value, uint32_t arg)
@@ -300,6 +320,7 @@ zend_result rlock_config_init(rlock_config *cfg, HashTable *options, unsigned ki
 
 	cfg->conn = NULL;
 	cfg->cluster = NULL;
+	cfg->master_count = 0;
 	cfg->prefix = zend_string_init(RLOCK_G(prefix), strlen(RLOCK_G(prefix)), 0);
 	cfg->ttl = RLOCK_G(default_ttl);
 	cfg->timeouts.connect_ms = RLOCK_G(connect_timeout);
@@ -321,6 +342,19 @@ zend_result rlock_config_init(rlock_config *cfg, HashTable *options, unsigned ki
 	}
 	if (cfg->cluster && options && zend_hash_str_exists(options, "servers", sizeof("servers") - 1)) {
 		zend_argument_value_error(arg_num, "options \"servers\" and \"cluster\" exclude each other");
+		rlock_config_dtor(cfg);
+		return FAILURE;
+	}
+	if (cfg->master_count && kind == RLOCK_FOR_IDEMPOTENCY) {
+		/* records are data, and Redlock masters do not replicate data */
+		zend_argument_value_error(arg_num, "option \"servers\" must list one server for RLockIdempotency "
+			"(its records cannot be kept on Redlock masters); use \"cluster\" to scale out");
+		rlock_config_dtor(cfg);
+		return FAILURE;
+	}
+	if (cfg->master_count && cfg->fencing) {
+		zend_argument_value_error(arg_num, "option \"fencing\" needs one server or a cluster: "
+			"independent Redlock masters share no counter that only grows");
 		rlock_config_dtor(cfg);
 		return FAILURE;
 	}

@@ -4,6 +4,7 @@
 
 #include "php.h"
 #include "conn.h"
+#include "fanout.h"
 
 /* Documented limits; anything outside them is a caller's mistake. */
 #define RLOCK_NAME_MAX            1024
@@ -19,6 +20,7 @@
 #define RLOCK_DEFAULT_LEASE       10000
 #define RLOCK_DEFAULT_RETENTION   86400000   /* 1 day */
 #define RLOCK_DEFAULT_RESULT_MAX  1048576    /* 1 MiB */
+#define RLOCK_REDLOCK_MIN         3          /* masters; up to RLOCK_FANOUT_MAX */
 
 /* Which class an options array is for. */
 #define RLOCK_FOR_LOCK        1u
@@ -29,6 +31,8 @@ typedef enum { RLOCK_ON_ERROR_RELEASE, RLOCK_ON_ERROR_STORE, RLOCK_ON_ERROR_KEEP
 typedef struct rlock_config {
 	rlock_conn *conn;          /* the server; with a cluster, the node last routed to */
 	rlock_cluster *cluster;    /* NULL unless the cluster option is set */
+	rlock_conn *masters[RLOCK_FANOUT_MAX]; /* Redlock's independent masters; conn is the first */
+	int master_count;          /* 0 unless servers lists several */
 	zend_string *prefix;
 	zend_long ttl;
 	rlock_timeouts timeouts;

@@ -3,9 +3,11 @@
 #include "ext/standard/sha1.h"
 #include "php_rlock.h"
 #include "scripts.h"
+#include "fanout.h"
 
 #define RLOCK_SCRIPT_MAX_KEYS 3
 #define RLOCK_SCRIPT_MAX_ARGS 6
+#define SCRIPT_COMMAND_MAX (3 + RLOCK_SCRIPT_MAX_KEYS + RLOCK_SCRIPT_MAX_ARGS)
 
 /* Shared by the scripts that touch the wait queue. KEYS: lock, queue (the
  * waiters in order of arrival, scored by Redis time in us), and with fencing
@@ -125,16 +127,49 @@ rlock_script rlock_script_remaining = {
 	""
 };
 
-/* ---- RLockIdempotency. KEYS: the record (a hash: state running|done|failed,
- * owner token, fingerprint, result), the waiters (a sorted set of
- * "channel|token", woken all at once when the outcome is known). ---- */
-
+/* Wakes every waiter in KEYS[2] ("channel|token") at once and forgets them:
+ * used where the woken all look again for themselves. */
 #define WAKE_ALL_LUA \
 	"for _, waiter in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do\n" \
 	"  local channel, token = string.match(waiter, '^(.-)|(.*)$')\n" \
 	"  if channel then redis.call('PUBLISH', channel, token .. '|0') end\n" \
 	"end\n" \
 	"redis.call('DEL', KEYS[2])\n"
+
+/* ---- Redlock: the same lock on several independent masters. KEYS: the lock,
+ * its waiters (a sorted set of "channel|token": woken all at once by a release,
+ * they compete again, since each master alone cannot pick one winner). ---- */
+
+/* ARGV: token, ttl, waiter ("" = do not wait), the waiter's ms. {1, 0} when the
+ * lock is ours here (taken, or already ours: a retry is safe), else {0, the
+ * holder's remaining ms}. */
+rlock_script rlock_script_redlock_acquire = {
+	"local holder = redis.call('GET', KEYS[1])\n"
+	"if holder == false or holder == ARGV[1] then\n"
+	"  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])\n"
+	"  return {1, 0}\n"
+	"end\n"
+	"if ARGV[3] ~= '' then\n"
+	"  redis.call('ZADD', KEYS[2], 0, ARGV[3])\n"
+	"  if redis.call('PTTL', KEYS[2]) < tonumber(ARGV[4]) then redis.call('PEXPIRE', KEYS[2], ARGV[4]) end\n"
+	"end\n"
+	"return {0, redis.call('PTTL', KEYS[1])}\n",
+	""
+};
+
+/* ARGV: token. 1 when our token held the lock here and it was freed, else 0. */
+rlock_script rlock_script_redlock_release = {
+	"if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end\n"
+	"redis.call('DEL', KEYS[1])\n"
+	WAKE_ALL_LUA
+	"return 1\n",
+	""
+};
+
+/* ---- RLockIdempotency. KEYS: the record (a hash: state running|done|failed,
+ * owner token, fingerprint, result), the waiters (a sorted set of
+ * "channel|token", woken all at once when the outcome is known). ---- */
+
 
 /* ARGV: token, fingerprint, lease ms, waiter ("" = do not wait), waiter ms.
  * {"claimed"} | {"conflict"} | {"running", ms left} | {"done"|"failed", result}. */
@@ -212,6 +247,8 @@ void rlock_scripts_init(void)
 	script_hash(&rlock_script_leave);
 	script_hash(&rlock_script_extend);
 	script_hash(&rlock_script_remaining);
+	script_hash(&rlock_script_redlock_acquire);
+	script_hash(&rlock_script_redlock_release);
 	script_hash(&rlock_script_claim);
 	script_hash(&rlock_script_finish);
 	script_hash(&rlock_script_abort);
@@ -223,35 +260,73 @@ static bool is_noscript(const redisReply *reply)
 	return reply->type == REDIS_REPLY_ERROR && reply->str && strncmp(reply->str, "NOSCRIPT", 8) == 0;
 }
 
-redisReply *rlock_script_run(rlock_conn **cp, const rlock_timeouts *t, rlock_script *script,
-	int numkeys, zend_string *const *keys, int argc, const char **argv, const size_t *argvlen)
+/* EVALSHA sha numkeys keys... argv... into cmd; returns the count. */
+static int script_command(const rlock_script *script, int numkeys, zend_string *const *keys,
+	int argc, const char **argv, const size_t *argvlen, const char **cmd, size_t *cmdlen)
 {
-	const char *cmd[3 + RLOCK_SCRIPT_MAX_KEYS + RLOCK_SCRIPT_MAX_ARGS];
-	size_t cmdlen[3 + RLOCK_SCRIPT_MAX_KEYS + RLOCK_SCRIPT_MAX_ARGS];
-	char numkeys_str[2] = {(char) ('0' + numkeys), '\0'};
+	static const char *digits[] = {"0", "1", "2", "3"};
 	int n = 3;
-	redisReply *reply;
 
 	ZEND_ASSERT(numkeys >= 1 && numkeys <= RLOCK_SCRIPT_MAX_KEYS && argc <= RLOCK_SCRIPT_MAX_ARGS);
 	cmd[0] = "EVALSHA"; cmdlen[0] = 7;
 	cmd[1] = script->sha; cmdlen[1] = 40;
-	cmd[2] = numkeys_str; cmdlen[2] = 1;
+	cmd[2] = digits[numkeys]; cmdlen[2] = 1;
 	for (int i = 0; i < numkeys; i++, n++) {
 		cmd[n] = ZSTR_VAL(keys[i]);
 		cmdlen[n] = ZSTR_LEN(keys[i]);
 	}
 	memcpy(cmd + n, argv, argc * sizeof(*argv));
 	memcpy(cmdlen + n, argvlen, argc * sizeof(*argvlen));
-	n += argc;
+	return n + argc;
+}
 
-	reply = rlock_conn_routed(cp, t, n, cmd, cmdlen);
+/* EVAL both runs and caches the script: still one round trip. */
+static void script_by_body(const rlock_script *script, const char **cmd, size_t *cmdlen)
+{
+	RLOCK_G(stats).script_loads++;
+	cmd[0] = "EVAL"; cmdlen[0] = 4;
+	cmd[1] = script->body; cmdlen[1] = strlen(script->body);
+}
+
+redisReply *rlock_script_run(rlock_conn **cp, const rlock_timeouts *t, rlock_script *script,
+	int numkeys, zend_string *const *keys, int argc, const char **argv, const size_t *argvlen)
+{
+	const char *cmd[SCRIPT_COMMAND_MAX];
+	size_t cmdlen[SCRIPT_COMMAND_MAX];
+	int n = script_command(script, numkeys, keys, argc, argv, argvlen, cmd, cmdlen);
+	redisReply *reply = rlock_conn_routed(cp, t, n, cmd, cmdlen);
+
 	if (reply && is_noscript(reply)) {
-		/* EVAL both runs and caches the script: still one round trip. */
 		freeReplyObject(reply);
-		RLOCK_G(stats).script_loads++;
-		cmd[0] = "EVAL"; cmdlen[0] = 4;
-		cmd[1] = script->body; cmdlen[1] = strlen(script->body);
+		script_by_body(script, cmd, cmdlen);
 		reply = rlock_conn_routed(cp, t, n, cmd, cmdlen);
 	}
 	return rlock_conn_reject_errors(*cp, reply);
+}
+
+int rlock_script_fanout(rlock_conn *const *conns, int count, const rlock_timeouts *t, rlock_script *script,
+	int numkeys, zend_string *const *keys, int argc, const char **argv, const size_t *argvlen,
+	redisReply **replies)
+{
+	const char *cmd[SCRIPT_COMMAND_MAX];
+	size_t cmdlen[SCRIPT_COMMAND_MAX];
+	int n = script_command(script, numkeys, keys, argc, argv, argvlen, cmd, cmdlen), answered = 0;
+
+	rlock_fanout(conns, count, t, n, cmd, cmdlen, replies);
+	for (int i = 0; i < count; i++) {
+		if (replies[i] && is_noscript(replies[i])) {
+			/* this master restarted or was flushed: it alone gets the body, once */
+			const char *eval[SCRIPT_COMMAND_MAX];
+			size_t evallen[SCRIPT_COMMAND_MAX];
+
+			memcpy(eval, cmd, sizeof(eval));
+			memcpy(evallen, cmdlen, sizeof(evallen));
+			script_by_body(script, eval, evallen);
+			freeReplyObject(replies[i]);
+			replies[i] = rlock_conn_command(conns[i], t, n, eval, evallen);
+		}
+		replies[i] = rlock_conn_reject_errors(conns[i], replies[i]);
+		answered += replies[i] != NULL;
+	}
+	return answered;
 }

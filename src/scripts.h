@@ -28,6 +28,10 @@ extern rlock_script rlock_script_extend;
 /* ARGV token: our remaining ms (PTTL), or -2 when our token does not hold it. */
 extern rlock_script rlock_script_remaining;
 
+/* Redlock, on each master: KEYS lock, waiters (see src/scripts.c). */
+extern rlock_script rlock_script_redlock_acquire;
+extern rlock_script rlock_script_redlock_release;
+
 /* RLockIdempotency: KEYS record, waiters (see src/scripts.c). */
 extern rlock_script rlock_script_claim;
 extern rlock_script rlock_script_finish;
@@ -41,5 +45,12 @@ void rlock_scripts_init(void);
  * a restart or SCRIPT FLUSH). Error replies come back as NULL with c->error set. */
 redisReply *rlock_script_run(rlock_conn **cp, const rlock_timeouts *t, rlock_script *script,
 	int numkeys, zend_string *const *keys, int argc, const char **argv, const size_t *argvlen);
+
+/* The script on every server at once (src/fanout.c), EVAL for a server that
+ * answers NOSCRIPT. replies[i] NULL, with conns[i]->error set, for a server
+ * that failed or answered an error. Returns how many answered. */
+int rlock_script_fanout(rlock_conn *const *conns, int count, const rlock_timeouts *t, rlock_script *script,
+	int numkeys, zend_string *const *keys, int argc, const char **argv, const size_t *argvlen,
+	redisReply **replies);
 
 #endif

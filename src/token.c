@@ -1,4 +1,4 @@
-/* rlock: random hex strings from the CSPRNG — owner tokens, channel names. */
+/* rlock: random hex strings from the CSPRNG — owner tokens, channel names — and retry jitter. */
 #include "php.h"
 #if PHP_VERSION_ID >= 80200
 # include "ext/random/php_random.h"
@@ -22,4 +22,12 @@ zend_result rlock_random_hex(char *out, size_t bytes)
 	}
 	out[2 * bytes] = '\0';
 	return SUCCESS;
+}
+
+uint32_t rlock_random_below(uint32_t n)
+{
+	uint32_t raw = 0;
+
+	php_random_bytes_silent(&raw, sizeof(raw)); /* on failure 0: still a valid answer */
+	return n ? raw % n : 0;
 }

@@ -33,8 +33,12 @@ typedef volatile zend_bool interrupt_flag;
 # define RAISE_INTERRUPT(flag) (*(flag) = 1)
 #endif
 
+/* One per server of a lease: a Redlock lease has one per master, all with one id. */
 typedef struct watch {
 	uint64_t id;
+	int member;            /* which of the lease's servers */
+	int slack;             /* how many of them may fail before the lease is lost */
+	bool down;             /* this server's renewal failed for good */
 	const rlock_server *server;
 	char *key;
 	size_t key_len;
@@ -54,6 +58,7 @@ typedef struct watch {
 /* One renewal in flight: copies, so PHP may unwatch meanwhile. */
 typedef struct renewal {
 	uint64_t id;
+	int member;
 	const rlock_server *server;
 	char *key;
 	size_t key_len;
@@ -98,6 +103,7 @@ static void (*previous_interrupt)(zend_execute_data *execute_data);
 
 /* ---- the table (callers hold wd.mu) ---- */
 
+/* The first watch of lease id (any member: they share lost and reported). */
 static watch *find(uint64_t id)
 {
 	for (size_t i = 0; i < wd.count; i++) {
@@ -108,19 +114,55 @@ static watch *find(uint64_t id)
 	return NULL;
 }
 
-static void drop(watch *w)
+static watch *find_member(uint64_t id, int member)
 {
-	free(w->key);
-	free(w->name);
-	*w = wd.watches[--wd.count];
+	for (size_t i = 0; i < wd.count; i++) {
+		if (wd.watches[i].id == id && wd.watches[i].member == member) {
+			return &wd.watches[i];
+		}
+	}
+	return NULL;
 }
 
-static void mark_lost(watch *w)
+/* Forgets every watch of lease id; true if the lease had been found lost. */
+static bool drop(uint64_t id)
 {
-	w->lost = true;
-	if (w->throw_on_loss && w->interrupt) {
+	bool lost = false;
+
+	/* downwards: the last entry, moved into a freed slot, was already looked at */
+	for (size_t i = wd.count; i-- > 0;) {
+		watch *w = &wd.watches[i];
+
+		if (w->id == id) {
+			lost = lost || w->lost;
+			free(w->key);
+			free(w->name);
+			*w = wd.watches[--wd.count];
+		}
+	}
+	return lost;
+}
+
+/* One server of a lease failed; past the slack the lease is lost. */
+static void member_failed(watch *failed)
+{
+	int down = 0;
+
+	failed->down = true;
+	for (size_t i = 0; i < wd.count; i++) {
+		down += wd.watches[i].id == failed->id && wd.watches[i].down;
+	}
+	if (down <= failed->slack || failed->lost) {
+		return;
+	}
+	for (size_t i = 0; i < wd.count; i++) {
+		if (wd.watches[i].id == failed->id) {
+			wd.watches[i].lost = true;
+		}
+	}
+	if (failed->throw_on_loss && failed->interrupt) {
 		__atomic_store_n(&wd.interrupt_pending, true, __ATOMIC_RELEASE);
-		RAISE_INTERRUPT(w->interrupt);
+		RAISE_INTERRUPT(failed->interrupt);
 	}
 }
 
@@ -245,11 +287,11 @@ static size_t collect_due(int64_t now, int64_t *next)
 	for (size_t i = 0; i < wd.count; i++) {
 		watch *w = &wd.watches[i];
 
-		if (w->lost) {
+		if (w->lost || w->down) {
 			continue;
 		}
 		if (w->expires_at <= now) {
-			mark_lost(w); /* no renewal got through before the lease ended */
+			member_failed(w); /* no renewal got through before the lease ended */
 			continue;
 		}
 		if (w->renew_at > now) {
@@ -264,6 +306,7 @@ static size_t collect_due(int64_t now, int64_t *next)
 		*batch = grown;
 		renewal *r = &grown[n++];
 		r->id = w->id;
+		r->member = w->member;
 		r->server = w->server;
 		memcpy(r->key, w->key, w->key_len + 1);
 		r->key_len = w->key_len;
@@ -333,10 +376,10 @@ static void free_nodes(void)
 static void apply(renewal *batch, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		watch *w = find(batch[i].id);
+		watch *w = find_member(batch[i].id, batch[i].member);
 
 		free(batch[i].key);
-		if (!w || w->lost) {
+		if (!w || w->lost || w->down) {
 			continue; /* released meanwhile */
 		}
 		if (batch[i].result == 1) {
@@ -344,7 +387,7 @@ static void apply(renewal *batch, size_t n)
 			w->renew_at = batch[i].sent_at + w->ttl_us / 3;
 			wd.renewals++;
 		} else if (batch[i].result == 0) {
-			mark_lost(w);
+			member_failed(w);
 		} else if (batch[i].moved[0] && node_at(batch[i].moved, w->server)) {
 			w->server = node_at(batch[i].moved, w->server);
 			w->renew_at = rlock_now_us(); /* at once, at the new node */
@@ -399,7 +442,9 @@ static void watchdog_interrupt(zend_execute_data *execute_data)
 			watch *w = &wd.watches[i];
 
 			if (w->lost && w->throw_on_loss && !w->reported && (void *) w->interrupt == (void *) &EG(vm_interrupt)) {
-				w->reported = true;
+				for (size_t j = 0; j < wd.count; j++) {
+					wd.watches[j].reported = wd.watches[j].reported || wd.watches[j].id == w->id;
+				}
 				snprintf(name, sizeof(name), "%s", w->name);
 				break;
 			}
@@ -545,10 +590,10 @@ uint64_t rlock_watchdog_watch(const rlock_watch_request *request, char *error, s
 {
 	int64_t now = rlock_now_us();
 	uint64_t id = 0;
-	watch *w;
+	size_t first;
 
 	pthread_mutex_lock(&wd.mu);
-	if (wd.count == wd.cap) {
+	while (wd.count + request->server_count > wd.cap) {
 		size_t cap = wd.cap ? wd.cap * 2 : 8;
 		watch *grown = realloc(wd.watches, cap * sizeof(*grown));
 		if (!grown) {
@@ -561,31 +606,43 @@ uint64_t rlock_watchdog_watch(const rlock_watch_request *request, char *error, s
 	if (!start_thread(error, errlen)) {
 		goto out;
 	}
-	w = &wd.watches[wd.count];
-	memset(w, 0, sizeof(*w));
-	w->key = malloc(request->key_len + 1);
-	w->name = strdup(request->name);
-	if (!w->key || !w->name) {
-		free(w->key);
-		free(w->name);
-		snprintf(error, errlen, "out of memory for the watchdog");
-		goto out;
+	first = wd.count;
+	for (int member = 0; member < request->server_count; member++) {
+		watch *w = &wd.watches[wd.count];
+
+		memset(w, 0, sizeof(*w));
+		w->key = malloc(request->key_len + 1);
+		w->name = strdup(request->name);
+		if (!w->key || !w->name) {
+			free(w->key);
+			free(w->name);
+			while (wd.count > first) {
+				wd.count--;
+				free(wd.watches[wd.count].key);
+				free(wd.watches[wd.count].name);
+			}
+			snprintf(error, errlen, "out of memory for the watchdog");
+			goto out;
+		}
+		memcpy(w->key, request->key, request->key_len);
+		w->key[request->key_len] = '\0';
+		w->key_len = request->key_len;
+		snprintf(w->token, sizeof(w->token), "%s", request->token);
+		w->id = wd.next_id + 1;
+		w->member = member;
+		w->slack = request->server_count - (request->server_count / 2 + 1);
+		w->server = request->servers[member];
+		w->ttl_us = request->ttl_ms * 1000;
+		w->timeout_ms = MAX(1, MIN(request->timeout_ms, request->ttl_ms / 3));
+		w->renew_at = now + w->ttl_us / 3;
+		w->expires_at = now + w->ttl_us;
+		w->throw_on_loss = request->throw_on_loss;
+		w->renew = request->renew ? request->renew : &rlock_script_extend;
+		w->interrupt = (interrupt_flag *) &EG(vm_interrupt);
+		wd.count++;
 	}
-	memcpy(w->key, request->key, request->key_len);
-	w->key[request->key_len] = '\0';
-	w->key_len = request->key_len;
-	snprintf(w->token, sizeof(w->token), "%s", request->token);
-	w->id = id = ++wd.next_id;
-	w->server = request->server;
-	w->ttl_us = request->ttl_ms * 1000;
-	w->timeout_ms = MAX(1, MIN(request->timeout_ms, request->ttl_ms / 3));
-	w->renew_at = now + w->ttl_us / 3;
-	w->expires_at = now + w->ttl_us;
-	w->throw_on_loss = request->throw_on_loss;
-	w->renew = request->renew ? request->renew : &rlock_script_extend;
-	w->interrupt = (interrupt_flag *) &EG(vm_interrupt);
-	wd.count++;
-	wake_thread_for(w->renew_at);
+	id = ++wd.next_id;
+	wake_thread_for(now + (int64_t) request->ttl_ms * 1000 / 3);
 out:
 	pthread_mutex_unlock(&wd.mu);
 	return id;
@@ -593,14 +650,10 @@ out:
 
 bool rlock_watchdog_unwatch(uint64_t id)
 {
-	bool lost = false;
-	watch *w;
+	bool lost;
 
 	pthread_mutex_lock(&wd.mu);
-	if ((w = find(id)) != NULL) {
-		lost = w->lost;
-		drop(w);
-	}
+	lost = drop(id);
 	pthread_mutex_unlock(&wd.mu);
 	return lost;
 }
@@ -620,15 +673,18 @@ bool rlock_watchdog_is_lost(uint64_t id)
 void rlock_watchdog_extended(uint64_t id, int64_t ttl_ms)
 {
 	int64_t now = rlock_now_us();
-	watch *w;
 
 	pthread_mutex_lock(&wd.mu);
-	if ((w = find(id)) != NULL && !w->lost) {
-		w->ttl_us = ttl_ms * 1000;
-		w->timeout_ms = MAX(1, MIN(w->timeout_ms, ttl_ms / 3));
-		w->renew_at = now + w->ttl_us / 3;
-		w->expires_at = now + w->ttl_us;
-		wake_thread_for(w->renew_at);
+	for (size_t i = 0; i < wd.count; i++) {
+		watch *w = &wd.watches[i];
+
+		if (w->id == id && !w->lost && !w->down) {
+			w->ttl_us = ttl_ms * 1000;
+			w->timeout_ms = MAX(1, MIN(w->timeout_ms, ttl_ms / 3));
+			w->renew_at = now + w->ttl_us / 3;
+			w->expires_at = now + w->ttl_us;
+			wake_thread_for(w->renew_at);
+		}
 	}
 	pthread_mutex_unlock(&wd.mu);
 }

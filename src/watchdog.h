@@ -13,7 +13,8 @@ void rlock_watchdog_init(void);
 void rlock_watchdog_shutdown(void);
 
 typedef struct rlock_watch_request {
-	const rlock_server *server; /* lives until MSHUTDOWN, read-only */
+	const rlock_server *const *servers; /* each lives until MSHUTDOWN, read-only */
+	int server_count;           /* several: Redlock masters, each renewed on its own */
 	const char *key;
 	size_t key_len;
 	const char *token;
@@ -25,6 +26,8 @@ typedef struct rlock_watch_request {
 } rlock_watch_request;
 
 /* Starts renewing a lease every ttl/3 (starting the thread on first use).
+ * With several servers the lease is lost only when a majority of them is:
+ * renewals that found another token, or could not get through in time.
  * Returns its id, or 0 with error filled in. */
 uint64_t rlock_watchdog_watch(const rlock_watch_request *request, char *error, size_t errlen);
 

@@ -128,8 +128,8 @@ ValueError: RLock::__construct(): Argument #2 ($options) option "servers" has a 
 ValueError: RLock::__construct(): Argument #2 ($options) option "servers" has a malformed URI "unix:///tmp/s?timeout=1": query items must be db=N, user=U or password=P
 ValueError: RLock::__construct(): Argument #2 ($options) option "servers" has a malformed URI "redis://h": it contains a NUL byte
 TypeError: RLock::__construct(): Argument #2 ($options) option "servers" must be of type string|array, int given
-ValueError: RLock::__construct(): Argument #2 ($options) option "servers" must list exactly one server (Redlock over several masters is not in this version), 0 given
-ValueError: RLock::__construct(): Argument #2 ($options) option "servers" must list exactly one server (Redlock over several masters is not in this version), 2 given
+ValueError: RLock::__construct(): Argument #2 ($options) option "servers" must list one server, or 3 to 9 independent masters for Redlock (a majority of them must agree), 0 given
+ValueError: RLock::__construct(): Argument #2 ($options) option "servers" must list one server, or 3 to 9 independent masters for Redlock (a majority of them must agree), 2 given
 TypeError: RLock::__construct(): Argument #2 ($options) option "servers" must list URIs as strings, int given
 -- method arguments
 ValueError: RLock::acquire(): Argument #1 ($waitMs) must be between 0 and 86400000 (milliseconds), -1 given

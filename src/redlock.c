@@ -1,0 +1,280 @@
+/* rlock: one lock on several independent Redis masters — the Redlock algorithm
+ * from Redis' documentation. Every operation goes to all masters at once
+ * (src/fanout.c) and counts only when a majority agrees; a lock is ours only if
+ * a majority took it within its validity time, so a minority of masters may be
+ * down, slow or restarted without two holders. Never throws: failures leave
+ * lock->cfg.conn->error set. */
+#include "php.h"
+#include "php_rlock.h"
+#include "redlock.h"
+#include "scripts.h"
+#include "fanout.h"
+#include "wait.h"
+#include "clock.h"
+#include "token.h"
+
+/* Redlock keys: the lock and its waiters. */
+#define REDLOCK_KEYS 2
+
+/* A split vote (two contenders took some masters each) is retried after a
+ * random pause up to this long (us), so that the contenders fall out of step. */
+#define SPLIT_RETRY_MAX_US 5000
+
+static int quorum(const rlock_config *cfg)
+{
+	return cfg->master_count / 2 + 1;
+}
+
+/* The clocks of the masters may run apart: 1% of the lease plus 2 ms, as in
+ * Redis' description of the algorithm. */
+static int64_t drift_us(zend_long ttl_ms)
+{
+	return (int64_t) ttl_ms * 10 + 2000;
+}
+
+/* Says why no majority answered, quoting the first master that failed (each
+ * master's error was cleared when the command went out to it). */
+static void no_majority(rlock_config *cfg, int answered)
+{
+	char why[RLOCK_CONN_ERROR_MAX] = "no reply";
+
+	for (int i = 0; i < cfg->master_count; i++) {
+		if (cfg->masters[i]->error[0]) {
+			memcpy(why, cfg->masters[i]->error, sizeof(why));
+			break;
+		}
+	}
+	snprintf(cfg->conn->error, sizeof(cfg->conn->error), "only %d of %d Redis masters answered, %d needed: %s",
+		answered, cfg->master_count, quorum(cfg), why);
+}
+
+/* How many masters answered 1 (did it for our token). */
+static int count_ones(const rlock_config *cfg, redisReply *const *replies)
+{
+	int n = 0;
+
+	for (int i = 0; i < cfg->master_count; i++) {
+		n += replies[i] && replies[i]->type == REDIS_REPLY_INTEGER && replies[i]->integer == 1;
+	}
+	return n;
+}
+
+/* A majority said yes: true with *yes 1; no majority can say yes any more even
+ * counting the silent ones: true with *yes 0; else (cannot tell) false. */
+static bool majority_verdict(rlock_lock *lock, int ours, int answered, zend_long *yes)
+{
+	int q = quorum(&lock->cfg);
+
+	if (ours >= q) {
+		*yes = 1;
+		return true;
+	}
+	if (answered >= q && ours + (lock->cfg.master_count - answered) < q) {
+		*yes = 0;
+		return true;
+	}
+	no_majority(&lock->cfg, answered);
+	return false;
+}
+
+static int run_on_all(rlock_lock *lock, rlock_script *script, int numkeys,
+	int argc, const char **argv, const size_t *argvlen, redisReply **replies)
+{
+	return rlock_script_fanout(lock->cfg.masters, lock->cfg.master_count, &lock->cfg.timeouts, script,
+		numkeys, lock->keys, argc, argv, argvlen, replies);
+}
+
+/* The owner-checked release on every master; returns how many freed our token. */
+static int release_everywhere(rlock_lock *lock, int *answered)
+{
+	const char *argv[1] = {lock->token};
+	size_t argvlen[1] = {strlen(lock->token)};
+	redisReply *replies[RLOCK_FANOUT_MAX];
+	int released;
+
+	*answered = run_on_all(lock, &rlock_script_redlock_release, REDLOCK_KEYS, 1, argv, argvlen, replies);
+	released = count_ones(&lock->cfg, replies);
+	rlock_fanout_free(replies, lock->cfg.master_count);
+	return released;
+}
+
+/* Gives back a failed attempt on every master (a master whose reply was lost
+ * may have taken it too), keeping the attempt's error message. */
+static void give_back(rlock_lock *lock)
+{
+	char error[RLOCK_CONN_ERROR_MAX];
+	int ignored;
+
+	memcpy(error, lock->cfg.conn->error, sizeof(error));
+	release_everywhere(lock, &ignored);
+	memcpy(lock->cfg.conn->error, error, sizeof(error));
+}
+
+rlock_lease_outcome rlock_redlock_attempt(rlock_lock *lock, const char *waiter, zend_long waiter_ms,
+	zend_long *holder_ttl, bool *split)
+{
+	rlock_config *cfg = &lock->cfg;
+	char ttl[MAX_LENGTH_OF_LONG], place[MAX_LENGTH_OF_LONG];
+	const char *argv[4] = {lock->token, ttl, waiter, place};
+	size_t argvlen[4] = {strlen(lock->token), 0, strlen(waiter), 0};
+	redisReply *replies[RLOCK_FANOUT_MAX];
+	int64_t started = rlock_now_us(), validity;
+	int answered, taken = 0;
+
+	argvlen[1] = snprintf(ttl, sizeof(ttl), ZEND_LONG_FMT, cfg->ttl);
+	argvlen[3] = snprintf(place, sizeof(place), ZEND_LONG_FMT, waiter_ms);
+	answered = run_on_all(lock, &rlock_script_redlock_acquire, REDLOCK_KEYS, 4, argv, argvlen, replies);
+	validity = (int64_t) cfg->ttl * 1000 - (rlock_now_us() - started) - drift_us(cfg->ttl);
+	*holder_ttl = -1;
+	for (int i = 0; i < cfg->master_count; i++) {
+		const redisReply *r = replies[i];
+
+		if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 2 || r->element[0]->type != REDIS_REPLY_INTEGER
+				|| r->element[1]->type != REDIS_REPLY_INTEGER) {
+			continue;
+		}
+		if (r->element[0]->integer) {
+			taken++;
+		} else if (r->element[1]->integer >= 0 && (*holder_ttl < 0 || r->element[1]->integer < *holder_ttl)) {
+			*holder_ttl = (zend_long) r->element[1]->integer;
+		}
+	}
+	if (answered < quorum(cfg)) {
+		no_majority(&lock->cfg, answered);
+	}
+	rlock_fanout_free(replies, cfg->master_count);
+	if (taken >= quorum(cfg) && validity > 0) {
+		lock->fence = 0;
+		return RLOCK_LEASE_TAKEN;
+	}
+	*split = taken > 0;
+	if (taken > 0 || answered < cfg->master_count) {
+		give_back(lock);
+	}
+	return answered < quorum(cfg) ? RLOCK_LEASE_FAILED : RLOCK_LEASE_BUSY;
+}
+
+/* The master whose wake-ups we listen to: the first that lets us subscribe. */
+static rlock_conn *pick_listener(rlock_lock *lock)
+{
+	for (int i = 0; i < lock->cfg.master_count; i++) {
+		rlock_conn *c = lock->cfg.masters[i];
+
+		if (c->skip_until <= rlock_now_us() && rlock_wait_ready(c, &lock->cfg.timeouts) == SUCCESS) {
+			return c;
+		}
+	}
+	return NULL;
+}
+
+rlock_lease_outcome rlock_redlock_wait(rlock_lock *lock, int64_t deadline)
+{
+	char waiter[sizeof(lock->cfg.conn->wake_channel) + sizeof(lock->token) + 2];
+	/* Our place on each master's list lasts our whole wait and a second after it. */
+	zend_long place_ms = (deadline - rlock_now_us()) / 1000 + 1000;
+
+	for (;;) {
+		rlock_conn *listener = pick_listener(lock);
+		zend_long holder_ttl, ignored;
+		bool split = false;
+		rlock_lease_outcome outcome;
+		int64_t left, slice;
+
+		/* Listening before queueing: a release right after our attempt still wakes us.
+		 * With no master to listen to, we look again at the holder's expiry. */
+		snprintf(waiter, sizeof(waiter), "%s|%s", listener ? listener->wake_channel : "", lock->token);
+		outcome = rlock_redlock_attempt(lock, listener ? waiter : "", place_ms, &holder_ttl, &split);
+		left = deadline - rlock_now_us();
+		if (outcome != RLOCK_LEASE_BUSY || left <= 0) {
+			return outcome;
+		}
+		if (split) {
+			rlock_sleep_us(MIN(left, 1000 + rlock_random_below(SPLIT_RETRY_MAX_US)));
+			continue;
+		}
+		/* A holder that never releases is waited out: wake at its expiry. */
+		slice = holder_ttl >= 0 ? MIN(left, (int64_t) holder_ttl * 1000 + 1000) : MIN(left, 100000);
+		if (!listener) {
+			rlock_sleep_us(slice);
+		} else if (rlock_wait_for(listener, lock->token, slice, &ignored) == RLOCK_WAKE_INTERRUPTED) {
+			return RLOCK_LEASE_BUSY;
+		}
+	}
+}
+
+bool rlock_redlock_release(rlock_lock *lock, zend_long *released)
+{
+	int answered, freed = release_everywhere(lock, &answered);
+
+	return majority_verdict(lock, freed, answered, released);
+}
+
+bool rlock_redlock_extend(rlock_lock *lock, zend_long ttl_ms, zend_long *extended)
+{
+	char ttl[MAX_LENGTH_OF_LONG];
+	const char *argv[2] = {lock->token, ttl};
+	size_t argvlen[2] = {strlen(lock->token), 0};
+	redisReply *replies[RLOCK_FANOUT_MAX];
+	int64_t started = rlock_now_us();
+	int answered, ours;
+	bool known;
+
+	argvlen[1] = snprintf(ttl, sizeof(ttl), ZEND_LONG_FMT, ttl_ms);
+	answered = run_on_all(lock, &rlock_script_extend, 1, 2, argv, argvlen, replies);
+	ours = count_ones(&lock->cfg, replies);
+	known = majority_verdict(lock, ours, answered, extended);
+	rlock_fanout_free(replies, lock->cfg.master_count);
+	if (known && *extended && (int64_t) ttl_ms * 1000 - (rlock_now_us() - started) - drift_us(ttl_ms) <= 0) {
+		*extended = 0; /* a majority took it, but too late to count on */
+	}
+	return known;
+}
+
+bool rlock_redlock_remaining(rlock_lock *lock, zend_long *ms)
+{
+	const char *argv[1] = {lock->token};
+	size_t argvlen[1] = {strlen(lock->token)};
+	redisReply *replies[RLOCK_FANOUT_MAX];
+	long long left[RLOCK_FANOUT_MAX];
+	int answered, ours = 0, q = quorum(&lock->cfg);
+	zend_long majority;
+
+	answered = run_on_all(lock, &rlock_script_remaining, 1, 1, argv, argvlen, replies);
+	for (int i = 0; i < lock->cfg.master_count; i++) {
+		if (replies[i] && replies[i]->type == REDIS_REPLY_INTEGER && replies[i]->integer >= 0) {
+			/* kept in ascending order as they come (a handful at most) */
+			int at = ours++;
+
+			for (; at > 0 && left[at - 1] > replies[i]->integer; at--) {
+				left[at] = left[at - 1];
+			}
+			left[at] = replies[i]->integer;
+		}
+	}
+	rlock_fanout_free(replies, lock->cfg.master_count);
+	if (!majority_verdict(lock, ours, answered, &majority)) {
+		return false;
+	}
+	/* the q-th longest: what a majority still guarantees, less the drift */
+	*ms = majority ? (zend_long) MAX(0, left[ours - q] - drift_us(lock->cfg.ttl) / 1000) : -2;
+	return true;
+}
+
+bool rlock_redlock_delete(rlock_config *cfg, zend_string *key, bool *deleted)
+{
+	const char *argv[2] = {"DEL", ZSTR_VAL(key)};
+	size_t argvlen[2] = {3, ZSTR_LEN(key)};
+	redisReply *replies[RLOCK_FANOUT_MAX];
+	int answered = rlock_fanout(cfg->masters, cfg->master_count, &cfg->timeouts, 2, argv, argvlen, replies);
+
+	*deleted = false;
+	for (int i = 0; i < cfg->master_count; i++) {
+		*deleted = *deleted || (replies[i] && replies[i]->type == REDIS_REPLY_INTEGER && replies[i]->integer > 0);
+	}
+	rlock_fanout_free(replies, cfg->master_count);
+	if (answered < quorum(cfg)) {
+		no_majority(cfg, answered);
+		return false;
+	}
+	return true;
+}

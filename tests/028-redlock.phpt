@@ -1,0 +1,175 @@
+--TEST--
+Redlock over 3 and 5 independent masters: majority acquire, mutual exclusion with 8 processes, waits, watchdog, bad input
+--EXTENSIONS--
+rlock
+pcntl
+--SKIPIF--
+<?php require __DIR__ . '/inc/skipif.inc'; ?>
+--FILE--
+<?php
+require __DIR__ . '/inc/server.inc';
+
+/** 8 processes × $rounds read-modify-writes of a counter kept on the observer (not a master). */
+function contend(array $opts, TestRedis $observer, string $name, int $rounds): string
+{
+    $observer->cmd('DEL', "counter:$name", "timeouts:$name");
+    $pids = [];
+    for ($w = 0; $w < 8; $w++) {
+        $pids[] = fork_child(function () use ($opts, $observer, $name, $rounds) {
+            $lock = new RLock($name, $opts);
+            for ($i = 0; $i < $rounds; $i++) {
+                if (!$lock->acquire(30000)) {
+                    $observer->cmd('INCR', "timeouts:$name");
+                    continue;
+                }
+                $n = (int) $observer->cmd('GET', "counter:$name");
+                usleep(300);
+                $observer->cmd('SET', "counter:$name", (string) ($n + 1));
+                $lock->release();
+            }
+        });
+    }
+    foreach ($pids as $pid) {
+        pcntl_waitpid($pid, $status);
+    }
+    $count = (int) $observer->cmd('GET', "counter:$name");
+    return ($count === 8 * $rounds ? "all increments kept" : "LOST UPDATES: $count of " . (8 * $rounds))
+        . ", timeouts: " . (int) $observer->cmd('GET', "timeouts:$name");
+}
+
+$observer = TestRedis::start(__FILE__ . '.node9');
+$three = TestRedlock::start(__FILE__, 3);
+$rounds = scaled(40, 5);
+
+echo "-- one acquire: the token on every master, one script per master each way\n";
+$lock = new RLock('order:1', $three->opts(['ttl' => 10000]));
+var_dump($lock->acquire());
+echo "masters holding our token: ", $three->holding('rlock:{order:1}', $lock->getToken()), "\n";
+$ttl = $lock->getRemainingTtl();
+echo "remaining ttl within (9000, 10000]: ", var_export($ttl > 9000 && $ttl <= 10000, true), "\n";
+var_dump($lock->extend(20000), $lock->getRemainingTtl() > 19000);
+$other = new RLock('order:1', $three->opts());
+echo "second holder refused: ", var_export($other->acquire(), true), "\n";
+var_dump($lock->release());
+echo "masters holding it after release: ", $three->holding('rlock:{order:1}'), "\n";
+// EVALSHA that found no script (NOSCRIPT, once per script per master) is followed by EVAL
+$scripts = function (TestRedis $n) {
+    preg_match('/failed_calls=(\d+)/', (string) $n->info('cmdstat_evalsha', 'commandstats'), $m);
+    return $n->calls('evalsha') - (int) ($m[1] ?? 0) + $n->calls('eval');
+};
+echo "scripts run per master (acquire, ttl, extend, ttl, refused acquire, release): ",
+    implode(',', array_map($scripts, $three->nodes)), "\n";
+
+echo "-- mutual exclusion, 8 processes waiting, 3 masters\n";
+echo contend($three->opts(['ttl' => 10000]), $observer, 'flash:3', $rounds), "\n";
+
+echo "-- a waiter is woken by the release, not by the holder's expiry\n";
+$pid = fork_child(function () use ($three) {
+    $holder = new RLock('slow', $three->opts(['ttl' => 10000]));
+    $holder->acquire();
+    usleep(500000);
+    $holder->release();
+});
+await(fn() => $three->holding('rlock:{slow}') === 3);
+$start = microtime(true);
+$waiter = new RLock('slow', $three->opts());
+$got = $waiter->acquire(8000);
+$waited = microtime(true) - $start;
+pcntl_waitpid($pid, $status);
+echo "woken: ", var_export($got, true), ", after the release and well before the 10 s expiry: ",
+    var_export($waited >= 0.2 && $waited < 3, true), "\n";
+$waiter->release();
+echo "waiter lists left behind: ", $three->holding('rlock:{slow}:q') === 0 ? 'none' : 'some', "\n";
+
+echo "-- 5 masters\n";
+$five = TestRedlock::start(__FILE__ . '.five', 5);
+$lock = new RLock('order:5', $five->opts());
+$lock->acquire();
+echo "masters holding our token: ", $five->holding('rlock:{order:5}', $lock->getToken()), "\n";
+$lock->release();
+echo contend($five->opts(['ttl' => 10000]), $observer, 'flash:5', $rounds), "\n";
+echo "two of five killed: ";
+$five->nodes[1]->stop();
+$five->nodes[3]->stop();
+echo contend($five->opts(['ttl' => 10000, 'connect_timeout' => 200, 'read_timeout' => 200]), $observer, 'flash:5b', $rounds), "\n";
+
+echo "-- watchdog: renewed on every master; one master gone keeps the lease, a majority gone loses it\n";
+$fragile = TestRedlock::start(__FILE__ . '.wd', 3);
+$lock = new RLock('long-job', $fragile->opts(['ttl' => 300, 'watchdog' => true, 'connect_timeout' => 100, 'read_timeout' => 100]));
+$lock->acquire();
+usleep(900000);
+echo "after 3 ttl: ", var_export($lock->isAcquired(), true), ", masters holding it: ", $fragile->holding('rlock:{long-job}', $lock->getToken()), "\n";
+$fragile->nodes[2]->stop();
+usleep(900000);
+echo "one master killed, 3 ttl later: ", var_export($lock->isAcquired(), true), ", masters holding it: ", $fragile->holding('rlock:{long-job}', $lock->getToken()), "\n";
+$fragile->nodes[1]->stop();
+usleep(900000);
+echo "a majority killed, 3 ttl later: ", var_export($lock->isAcquired(), true), "\n";
+var_dump($lock->release());
+
+echo "-- forceRelease on every master\n";
+$lock = new RLock('stuck', $three->opts(['auto_release' => false]));
+$lock->acquire();
+var_dump(RLock::forceRelease('stuck', $three->opts()), $three->holding('rlock:{stuck}'), RLock::forceRelease('stuck', $three->opts()));
+
+echo "-- bad input\n";
+$uris = array_map(fn($n) => $n->uri(), $five->nodes);
+foreach ([
+    fn() => new RLock('x', ['servers' => array_slice($uris, 0, 2)]),
+    fn() => new RLock('x', ['servers' => array_fill(0, 10, 'redis://127.0.0.1:1')]),
+    fn() => new RLock('x', ['servers' => [$uris[0], $uris[1], $uris[0]]]),
+    fn() => new RLock('x', $three->opts(['fencing' => true])),
+    fn() => new RLockIdempotency('orders', $three->opts()),
+] as $attempt) {
+    try {
+        $attempt();
+        echo "accepted\n";
+    } catch (Throwable $e) {
+        echo get_class($e), ': ', $e->getMessage(), "\n";
+    }
+}
+echo "keys left on the masters: ", array_sum(array_map(fn($n) => $n->running() ? (int) $n->cmd('DBSIZE') : 0, $three->nodes)), "\n";
+?>
+--CLEAN--
+<?php
+require __DIR__ . '/inc/server.inc';
+TestRedis::cleanup(__FILE__);
+TestRedis::cleanup(__FILE__ . '.five');
+TestRedis::cleanup(__FILE__ . '.wd');
+?>
+--EXPECTF--
+-- one acquire: the token on every master, one script per master each way
+bool(true)
+masters holding our token: 3
+remaining ttl within (9000, 10000]: true
+bool(true)
+bool(true)
+second holder refused: false
+bool(true)
+masters holding it after release: 0
+scripts run per master (acquire, ttl, extend, ttl, refused acquire, release): 6,6,6
+-- mutual exclusion, 8 processes waiting, 3 masters
+all increments kept, timeouts: 0
+-- a waiter is woken by the release, not by the holder's expiry
+woken: true, after the release and well before the 10 s expiry: true
+waiter lists left behind: none
+-- 5 masters
+masters holding our token: 5
+all increments kept, timeouts: 0
+two of five killed: all increments kept, timeouts: 0
+-- watchdog: renewed on every master; one master gone keeps the lease, a majority gone loses it
+after 3 ttl: true, masters holding it: 3
+one master killed, 3 ttl later: true, masters holding it: 2
+a majority killed, 3 ttl later: false
+bool(false)
+-- forceRelease on every master
+bool(true)
+int(0)
+bool(false)
+-- bad input
+ValueError: RLock::__construct(): Argument #2 ($options) option "servers" must list one server, or 3 to 9 independent masters for Redlock (a majority of them must agree), 2 given
+ValueError: RLock::__construct(): Argument #2 ($options) option "servers" must list one server, or 3 to 9 independent masters for Redlock (a majority of them must agree), 10 given
+ValueError: RLock::__construct(): Argument #2 ($options) option "servers" lists the server "redis://127.0.0.1:%d" twice
+ValueError: RLock::__construct(): Argument #2 ($options) option "fencing" needs one server or a cluster: independent Redlock masters share no counter that only grows
+ValueError: RLockIdempotency::__construct(): Argument #2 ($options) option "servers" must list one server for RLockIdempotency (its records cannot be kept on Redlock masters); use "cluster" to scale out
+keys left on the masters: 0

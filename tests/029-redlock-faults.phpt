@@ -1,0 +1,116 @@
+--TEST--
+Redlock faults: a master killed, a majority killed (clean failure, nothing left behind), a master frozen with SIGSTOP (bounded extra latency), all masters restarted
+--EXTENSIONS--
+rlock
+pcntl
+--SKIPIF--
+<?php require __DIR__ . '/inc/skipif.inc'; ?>
+--FILE--
+<?php
+require __DIR__ . '/inc/server.inc';
+
+$masters = TestRedlock::start(__FILE__, 3);
+$opts = $masters->opts(['ttl' => 2000, 'connect_timeout' => 200, 'read_timeout' => 200]);
+$observer = TestRedis::start(__FILE__ . '.node9');
+$rounds = scaled(40, 5);
+
+echo "-- one master killed: 8 processes still exclude each other\n";
+$masters->nodes[2]->stop();
+$pids = [];
+for ($w = 0; $w < 8; $w++) {
+    $pids[] = fork_child(function () use ($opts, $observer, $rounds) {
+        $lock = new RLock('stock', $opts);
+        for ($i = 0; $i < $rounds; $i++) {
+            if (!$lock->acquire(30000)) {
+                $observer->cmd('INCR', 'timeouts');
+                continue;
+            }
+            $n = (int) $observer->cmd('GET', 'counter');
+            usleep(300);
+            $observer->cmd('SET', 'counter', (string) ($n + 1));
+            $lock->release();
+        }
+    });
+}
+foreach ($pids as $pid) {
+    pcntl_waitpid($pid, $status);
+}
+echo "counter: ", (int) $observer->cmd('GET', 'counter') === 8 * $rounds ? 'all increments kept' : 'LOST UPDATES',
+    ", timeouts: ", (int) $observer->cmd('GET', 'timeouts'), "\n";
+
+echo "-- a majority killed: acquire fails cleanly within its timeouts\n";
+$masters->nodes[1]->stop();
+foreach ([0, 3000] as $wait) {
+    $lock = new RLock('order:9', $opts);
+    $start = microtime(true);
+    try {
+        $lock->acquire($wait);
+        echo "acquired?!\n";
+    } catch (RLockConnectionException $e) {
+        echo "wait $wait: ", preg_replace('/\d{4,5}/', 'PORT', $e->getMessage()), "\n";
+    }
+    echo "within 1 s: ", var_export(microtime(true) - $start < 1.0, true), "\n";
+}
+echo "keys on the surviving master: ", $masters->nodes[0]->cmd('DBSIZE'), "\n";
+$masters->nodes[1]->restart();
+$masters->nodes[2]->restart();
+echo "masters back, nothing held anywhere: ", $masters->holding('rlock:{order:9}'), "\n";
+$lock = new RLock('order:9', $opts);
+var_dump($lock->acquire(), $masters->holding('rlock:{order:9}', $lock->getToken()), $lock->release());
+
+echo "-- a master frozen (SIGSTOP): one read_timeout once, then it is skipped\n";
+$lock = new RLock('order:10', $opts);
+$lock->acquire();
+$lock->release();
+$masters->nodes[1]->signal('STOP');
+$start = microtime(true);
+$first = $lock->acquire();
+$firstTook = microtime(true) - $start;
+$lock->release();
+$start = microtime(true);
+$ok = 0;
+for ($i = 0; $i < 50; $i++) {
+    $ok += $lock->acquire() && $lock->release();
+}
+$restTook = microtime(true) - $start;
+echo "first acquire: ", var_export($first, true), ", took at least read_timeout and under 1 s: ",
+    var_export($firstTook >= 0.19 && $firstTook < 1.0, true), "\n";
+echo "next 50 acquire+release: $ok ok, under 1 s together: ", var_export($restTook < 1.0, true), "\n";
+$masters->nodes[1]->signal('CONT');
+usleep(2200000); // the skip (1 s) and the lease a frozen master may still apply when it resumes (ttl 2 s)
+var_dump($lock->acquire(), $masters->holding('rlock:{order:10}', $lock->getToken()), $lock->release());
+
+echo "-- every master restarted: kept connections are found dead and re-made\n";
+foreach ($masters->nodes as $node) {
+    $node->restart();
+}
+$before = RLock::stats()['reconnects'];
+var_dump($lock->acquire(), $masters->holding('rlock:{order:10}', $lock->getToken()), $lock->release());
+echo "reconnects: ", RLock::stats()['reconnects'] - $before, "\n";
+?>
+--CLEAN--
+<?php require __DIR__ . '/inc/server.inc'; TestRedis::cleanup(__FILE__); ?>
+--EXPECT--
+-- one master killed: 8 processes still exclude each other
+counter: all increments kept, timeouts: 0
+-- a majority killed: acquire fails cleanly within its timeouts
+wait 0: only 1 of 3 Redis masters answered, 2 needed: cannot connect to redis://127.0.0.1:PORT/0: Connection refused
+within 1 s: true
+wait 3000: only 1 of 3 Redis masters answered, 2 needed: cannot connect to redis://127.0.0.1:PORT/0: Connection refused
+within 1 s: true
+keys on the surviving master: 0
+masters back, nothing held anywhere: 0
+bool(true)
+int(3)
+bool(true)
+-- a master frozen (SIGSTOP): one read_timeout once, then it is skipped
+first acquire: true, took at least read_timeout and under 1 s: true
+next 50 acquire+release: 50 ok, under 1 s together: true
+bool(true)
+int(3)
+bool(true)
+-- every master restarted: kept connections are found dead and re-made
+bool(true)
+int(3)
+bool(true)
+reconnects: 3
