@@ -100,8 +100,20 @@ rlock_conn *rlock_cluster_node(rlock_cluster *cluster, const char *host, size_t 
 
 	rlock_server_for_node(&cluster->seeds[0]->server, host, host_len, port, &server);
 	c = rlock_pool_adopt(&server);
+	if (c->cluster != cluster && cluster->node_count < RLOCK_CLUSTER_NODES_MAX) {
+		cluster->nodes[cluster->node_count++] = c;
+	}
 	c->cluster = cluster;
 	return c;
+}
+
+void rlock_cluster_forget(rlock_cluster *cluster, const rlock_conn *node)
+{
+	for (int s = 0; s < RLOCK_CLUSTER_SLOTS; s++) {
+		if (cluster->slots[s] == node) {
+			cluster->slots[s] = NULL;
+		}
+	}
 }
 
 rlock_conn *rlock_cluster_moved(rlock_cluster *cluster, long slot, const char *host, size_t host_len, int port)
@@ -136,6 +148,15 @@ static bool map_from(rlock_cluster *cluster, rlock_conn *asked, const rlock_time
 		if (master->element[0]->type != REDIS_REPLY_STRING || master->element[1]->type != REDIS_REPLY_INTEGER) {
 			continue;
 		}
+		for (size_t r = 3; r < range->elements; r++) {
+			redisReply *replica = range->element[r];
+
+			/* remembered, to ask for the map when the master is gone */
+			if (replica->type == REDIS_REPLY_ARRAY && replica->elements >= 2 && replica->element[0]->type == REDIS_REPLY_STRING
+					&& replica->element[0]->len && replica->element[1]->type == REDIS_REPLY_INTEGER) {
+				rlock_cluster_node(cluster, replica->element[0]->str, replica->element[0]->len, (int) replica->element[1]->integer);
+			}
+		}
 		/* an empty host means "the address you reached me at" */
 		node = master->element[0]->len
 			? rlock_cluster_node(cluster, master->element[0]->str, master->element[0]->len, (int) master->element[1]->integer)
@@ -155,8 +176,11 @@ rlock_conn *rlock_cluster_route(rlock_cluster *cluster, const zend_string *key, 
 	if (cluster->slots[slot]) {
 		return cluster->slots[slot];
 	}
-	for (int i = 0; i < cluster->seed_count; i++) {
-		if (map_from(cluster, cluster->seeds[i], t) && cluster->slots[slot]) {
+	/* the seeds first, then every node met so far: a seed may be the node that failed */
+	for (int i = 0; i < cluster->seed_count + cluster->node_count; i++) {
+		rlock_conn *asked = i < cluster->seed_count ? cluster->seeds[i] : cluster->nodes[i - cluster->seed_count];
+
+		if (map_from(cluster, asked, t) && cluster->slots[slot]) {
 			return cluster->slots[slot];
 		}
 	}
@@ -165,4 +189,22 @@ rlock_conn *rlock_cluster_route(rlock_cluster *cluster, const zend_string *key, 
 			"no node of the cluster at %s serves slot %u", cluster->seeds[0]->server.display, slot);
 	}
 	return NULL;
+}
+
+int rlock_cluster_contacts(const rlock_cluster *cluster, const rlock_server **out, int max)
+{
+	int n = 0;
+
+	for (int i = 0; i < cluster->seed_count + cluster->node_count && n < max; i++) {
+		const rlock_conn *c = i < cluster->seed_count ? cluster->seeds[i] : cluster->nodes[i - cluster->seed_count];
+		bool seen = false;
+
+		for (int j = 0; j < n && !seen; j++) {
+			seen = out[j] == &c->server;
+		}
+		if (!seen) {
+			out[n++] = &c->server;
+		}
+	}
+	return n;
 }

@@ -6,11 +6,14 @@
 
 #define RLOCK_CLUSTER_SLOTS 16384
 #define RLOCK_CLUSTER_SEEDS_MAX 16
+#define RLOCK_CLUSTER_NODES_MAX 64
 
 struct rlock_cluster {
 	rlock_conn *seeds[RLOCK_CLUSTER_SEEDS_MAX];
 	int seed_count;
 	rlock_conn *slots[RLOCK_CLUSTER_SLOTS]; /* NULL: ask the cluster again */
+	rlock_conn *nodes[RLOCK_CLUSTER_NODES_MAX]; /* every node met, replicas too: who to ask for a map */
+	int node_count;
 };
 
 /* The hash slot of a key: CRC16 of its {hash tag}, or of the whole key. */
@@ -27,8 +30,16 @@ rlock_conn *rlock_cluster_route(rlock_cluster *cluster, const zend_string *key, 
 /* After MOVED: slot now lives at host:port. Returns that node's connection. */
 rlock_conn *rlock_cluster_moved(rlock_cluster *cluster, long slot, const char *host, size_t host_len, int port);
 
+/* node could not be reached (a failover, say): its slots are looked up again
+ * next time, from any node that answers. */
+void rlock_cluster_forget(rlock_cluster *cluster, const rlock_conn *node);
+
 /* The node at host:port (for ASK), joined to the worker's pool. */
 rlock_conn *rlock_cluster_node(rlock_cluster *cluster, const char *host, size_t host_len, int port);
+
+/* Up to max servers to ask about the cluster — the seeds, then the nodes met
+ * (replicas too) — for the watchdog; returns how many. */
+int rlock_cluster_contacts(const rlock_cluster *cluster, const rlock_server **out, int max);
 
 void rlock_cluster_pool_init(HashTable *pool);
 

@@ -271,6 +271,9 @@ redisReply *rlock_conn_routed(rlock_conn **cp, const rlock_timeouts *t,
 		redisReply *reply = rlock_conn_command(c, t, argc, argv, argvlen);
 		bool moved = false;
 
+		if (!reply && c->cluster) {
+			rlock_cluster_forget(c->cluster, c); /* a failover, maybe: ask for the map next time */
+		}
 		if (!reply || !c->cluster || reply->type != REDIS_REPLY_ERROR || hops == RLOCK_REDIRECTS_MAX) {
 			return reply;
 		}

@@ -19,6 +19,7 @@
 #include "token.h"
 #include "wait.h"
 #include "watchdog.h"
+#include "cluster.h"
 #include "idempotency.h"
 
 #define RLOCK_SCOPE_MAX 256
@@ -103,11 +104,15 @@ static redisReply *claim_run(rlock_idem *idem, idem_claim *claim, rlock_script *
 static zend_result claim_watch(rlock_idem *idem, idem_claim *claim, const zend_string *key)
 {
 	const rlock_server *servers[1] = {&idem->cfg.conn->server};
+	const rlock_server *seeds[RLOCK_WATCH_FALLBACKS_MAX];
 	rlock_watch_request request = {
 		servers, 1, ZSTR_VAL(claim->keys[0]), ZSTR_LEN(claim->keys[0]), claim->token,
-		ZSTR_VAL(key), idem->cfg.lease, idem->cfg.timeouts.read_ms, false, &rlock_script_claim_renew
+		ZSTR_VAL(key), idem->cfg.lease, idem->cfg.timeouts.read_ms, false, &rlock_script_claim_renew, seeds, 0
 	};
 
+	if (idem->cfg.cluster) {
+		request.fallback_count = rlock_cluster_contacts(idem->cfg.cluster, seeds, RLOCK_WATCH_FALLBACKS_MAX);
+	}
 	claim->watch_id = rlock_watchdog_watch(&request, idem->cfg.conn->error, sizeof(idem->cfg.conn->error));
 	return claim->watch_id ? SUCCESS : FAILURE;
 }

@@ -12,6 +12,7 @@
 #include "watchdog.h"
 #include "token.h"
 #include "redlock.h"
+#include "cluster.h"
 
 /* The queue scripts' keys: the fencing counter only when fencing is on. */
 #define LEASE_KEYS(lock) ((lock)->cfg.fencing ? 3 : 2)
@@ -101,14 +102,18 @@ static void lease_mark_lost(rlock_lock *lock)
 static zend_result lease_watch(rlock_lock *lock)
 {
 	const rlock_server *servers[RLOCK_FANOUT_MAX] = {&lock->cfg.conn->server};
+	const rlock_server *seeds[RLOCK_WATCH_FALLBACKS_MAX];
 	rlock_watch_request request = {
 		servers, 1, ZSTR_VAL(lock->keys[0]), ZSTR_LEN(lock->keys[0]), lock->token,
 		ZSTR_VAL(lock->name), lock->cfg.ttl, lock->cfg.timeouts.read_ms, lock->cfg.throw_on_loss,
-		&rlock_script_extend
+		&rlock_script_extend, seeds, 0
 	};
 
 	if (!lock->cfg.watchdog) {
 		return SUCCESS;
+	}
+	if (lock->cfg.cluster) {
+		request.fallback_count = rlock_cluster_contacts(lock->cfg.cluster, seeds, RLOCK_WATCH_FALLBACKS_MAX);
 	}
 	if (lock->cfg.master_count) {
 		/* each master renewed on its own; the lease is lost when a majority is */

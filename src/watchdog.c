@@ -40,6 +40,9 @@ typedef struct watch {
 	int slack;             /* how many of them may fail before the lease is lost */
 	bool down;             /* this server's renewal failed for good */
 	const rlock_server *server;
+	const rlock_server *fallbacks[RLOCK_WATCH_FALLBACKS_MAX];
+	int fallback_count;
+	int fallback_next;
 	char *key;
 	size_t key_len;
 	char *name;
@@ -392,6 +395,10 @@ static void apply(renewal *batch, size_t n)
 			w->server = node_at(batch[i].moved, w->server);
 			w->renew_at = rlock_now_us(); /* at once, at the new node */
 		} else {
+			if (w->fallback_count) {
+				/* no answer: a cluster node may be failing over; a seed knows where the slot went */
+				w->server = w->fallbacks[w->fallback_next++ % w->fallback_count];
+			}
 			w->renew_at = rlock_now_us() + MIN(RETRY_US, w->ttl_us / 10);
 		}
 	}
@@ -632,6 +639,8 @@ uint64_t rlock_watchdog_watch(const rlock_watch_request *request, char *error, s
 		w->member = member;
 		w->slack = request->server_count - (request->server_count / 2 + 1);
 		w->server = request->servers[member];
+		w->fallback_count = MIN(request->fallback_count, RLOCK_WATCH_FALLBACKS_MAX);
+		memcpy(w->fallbacks, request->fallbacks, w->fallback_count * sizeof(w->fallbacks[0]));
 		w->ttl_us = request->ttl_ms * 1000;
 		w->timeout_ms = MAX(1, MIN(request->timeout_ms, request->ttl_ms / 3));
 		w->renew_at = now + w->ttl_us / 3;

@@ -7,6 +7,8 @@
 #include "uri.h"
 #include "scripts.h"
 
+#define RLOCK_WATCH_FALLBACKS_MAX 8
+
 /* MINIT: fork handlers and the engine interrupt hook. No thread yet. */
 void rlock_watchdog_init(void);
 /* MSHUTDOWN: stops and joins the thread, if this process started one. */
@@ -23,6 +25,10 @@ typedef struct rlock_watch_request {
 	int64_t timeout_ms;         /* for the watchdog's own connects and replies */
 	bool throw_on_loss;         /* interrupt the request when the lease is lost */
 	const rlock_script *renew;  /* KEYS key; ARGV token, ttl ms: 1 renewed, 0 lost */
+	/* A cluster's nodes: where to ask when the server stops answering (a
+	 * failover); their MOVED leads to the new master. */
+	const rlock_server *const *fallbacks;
+	int fallback_count;
 } rlock_watch_request;
 
 /* Starts renewing a lease every ttl/3 (starting the thread on first use).
