@@ -5,12 +5,22 @@
  * processes contending for one name. Prints the table, writes bench/out/
  * (results.json, chart.png) and the README's benchmark table.
  *
- *   php bench/bench.php URI [--quick]      (bench/run sets everything up)
+ *   php bench/bench.php URI [--masters=URI,URI,...] [--cluster=SEED] [--quick]
+ *   (bench/run sets everything up)
  */
 require '/usr/share/php/Symfony/Component/Lock/autoload.php';
 require __DIR__ . '/locks.php';
+require __DIR__ . '/modes.php';
 
 $uri = $argv[1] ?? 'redis://127.0.0.1:6379';
+$masters = $clusterSeed = null;
+foreach ($argv as $arg) {
+    if (str_starts_with($arg, '--masters=')) {
+        $masters = explode(',', substr($arg, 10));
+    } elseif (str_starts_with($arg, '--cluster=')) {
+        $clusterSeed = substr($arg, 10);
+    }
+}
 $quick = in_array('--quick', $argv, true);
 $pairs = $quick ? 2000 : 10000;
 $workers = 8;
@@ -22,6 +32,16 @@ $observer = phpredis_connect($uri);
 function percentile(array $sorted, float $p): float
 {
     return $sorted[min(count($sorted) - 1, (int) floor($p * count($sorted)))];
+}
+
+/** Single-process runs on the CPU bench/run keeps free of redis-servers (see there), or back on every CPU. */
+function pin_client(bool $pinned): void
+{
+    $cpu = getenv('RLOCK_BENCH_CLIENT_CPU');
+    if ($cpu !== false) {
+        $cpus = $pinned ? $cpu : '0-' . (trim((string) shell_exec('nproc')) - 1);
+        exec('taskset -pc ' . escapeshellarg($cpus) . ' ' . getmypid() . ' > /dev/null');
+    }
 }
 
 function uncontended(string $uri, string $contender, int $pairs): float
@@ -86,6 +106,7 @@ $results = ['machine' => php_uname('n') . ', ' . trim((string) shell_exec('nproc
     'redis' => $observer->info('server')['redis_version'], 'php' => PHP_VERSION, 'when' => date('Y-m-d H:i'),
     'pairs' => $pairs, 'workers' => $workers, 'rounds' => $rounds];
 
+pin_client(true);
 echo "== uncontended: acquire+release pairs/s in one process (median of 5 interleaved runs, $pairs pairs each)\n";
 $solo = ['rlock' => 'rlock', 'rlock + watchdog' => 'rlock + watchdog', 'rlock + fencing' => 'rlock + fencing',
     'phpredis poll 1ms' => 'phpredis hand-written', 'Symfony Lock' => 'Symfony Lock'];
@@ -99,6 +120,15 @@ foreach ($runs as $label => $rates) {
     sort($rates);
     $results['uncontended'][$label] = $rates[2];
     printf("%-24s %10.0f pairs/s\n", $label, $rates[2]);
+}
+
+if ($masters && $clusterSeed) {
+    $modePairs = $quick ? 300 : 2000;
+    echo "== deployments: acquire+release in one process, one server vs Redlock vs Cluster (median of 5 runs, $modePairs pairs each)\n";
+    $results['modes'] = bench_measure_modes(bench_modes($uri, $masters, $clusterSeed), $modePairs, 5);
+    foreach ($results['modes'] as $label => $m) {
+        printf("%-50s %8.0f pairs/s  p50 %6.0f us  p99 %6.0f us\n", $label, $m['pairs_per_s'], $m['p50_us'], $m['p99_us']);
+    }
 }
 
 echo "== idempotency: the duplicate path, a replay of a completed key ($pairs replays)\n";
@@ -123,6 +153,7 @@ foreach ($results['replay'] as $name => $r) {
     printf("%-28s %10.0f replays/s %6.2f round trips each\n", $name, $r['ops_per_s'], $r['trips']);
 }
 
+pin_client(false); // the contending workers get every CPU
 foreach (['with_work' => 2000, 'no_work' => 0] as $scenario => $workUs) {
     printf("== contended: %d processes x %d acquisitions of one name, 1 ms held, %s between\n", $workers, $rounds,
         $workUs ? ($workUs / 1000) . ' ms of other work' : 'no other work');

@@ -24,9 +24,11 @@ final class RLockBench implements BenchLock
     private RLock $lock;
     private int $start;
 
+    /** $options may name other servers (Redlock) or a cluster instead of $uri. */
     public function __construct(string $uri, string $name, array $options = [])
     {
-        $this->lock = new RLock($name, ['servers' => $uri, 'ttl' => 30000] + $options);
+        $where = isset($options['servers']) || isset($options['cluster']) ? [] : ['servers' => $uri];
+        $this->lock = new RLock($name, $options + $where + ['ttl' => 30000]);
         $this->start = RLock::stats()['commands'];
     }
 
@@ -57,15 +59,15 @@ final class RLockBench implements BenchLock
 final class PhpredisPollBench implements BenchLock
 {
     private const RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
-    private Redis $redis;
     private string $sha;
     private string $token = '';
     private int $trips = 0;
 
-    public function __construct(string $uri, private string $name, private int $sleepUs)
+    /** $redis: a Redis, or a RedisCluster (which routes each command by its key's slot). */
+    public function __construct(private Redis|RedisCluster $redis, private string $name, private int $sleepUs)
     {
-        $this->redis = phpredis_connect($uri);
-        $this->sha = $this->redis->script('load', self::RELEASE);
+        $this->sha = $redis instanceof RedisCluster
+            ? $redis->script($name, 'load', self::RELEASE) : $redis->script('load', self::RELEASE);
     }
 
     public function tryAcquire(): bool
@@ -117,12 +119,19 @@ final class SymfonyBench implements BenchLock
     private Symfony\Component\Lock\LockFactory $factory;
     private ?Symfony\Component\Lock\LockInterface $lock = null;
 
-    public function __construct(string $uri, private string $name)
+    /** Several URIs: Symfony's CombinedStore with its ConsensusStrategy over one RedisStore each. */
+    public function __construct(string|array $uris, private string $name)
     {
-        $parts = parse_url($uri);
-        $this->redis = new CountingRedis();
-        $this->redis->connect($parts['host'], $parts['port']);
-        $this->factory = new Symfony\Component\Lock\LockFactory(new Symfony\Component\Lock\Store\RedisStore($this->redis));
+        $stores = [];
+        foreach ((array) $uris as $uri) {
+            $parts = parse_url($uri);
+            $this->redis = new CountingRedis();
+            $this->redis->connect($parts['host'], $parts['port']);
+            $stores[] = new Symfony\Component\Lock\Store\RedisStore($this->redis);
+        }
+        $store = count($stores) === 1 ? $stores[0]
+            : new Symfony\Component\Lock\Store\CombinedStore($stores, new Symfony\Component\Lock\Strategy\ConsensusStrategy());
+        $this->factory = new Symfony\Component\Lock\LockFactory($store);
     }
 
     public function acquire(): void
@@ -171,8 +180,8 @@ function bench_contenders(): array
     return [
         'rlock' => fn($uri, $name) => new RLockBench($uri, $name),
         'rlock fair' => fn($uri, $name) => new RLockBench($uri, $name, ['fair' => true]),
-        'phpredis poll 1ms' => fn($uri, $name) => new PhpredisPollBench($uri, $name, 1000),
-        'phpredis poll 5ms' => fn($uri, $name) => new PhpredisPollBench($uri, $name, 5000),
+        'phpredis poll 1ms' => fn($uri, $name) => new PhpredisPollBench(phpredis_connect($uri), $name, 1000),
+        'phpredis poll 5ms' => fn($uri, $name) => new PhpredisPollBench(phpredis_connect($uri), $name, 5000),
         'Symfony Lock' => fn($uri, $name) => new SymfonyBench($uri, $name),
     ];
 }

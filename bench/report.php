@@ -27,6 +27,19 @@ function bench_markdown(array $r): string
     }
     $md .= "\n";
 
+    if (isset($r['modes'])) {
+        $md .= "\n**Deployments** — acquire + release in one process on one server, on Redlock masters, on a"
+            . " Redis Cluster, against the peer for each (every redis-server on one core, the client on the other;"
+            . " on separate hosts a Redlock round trip costs the slowest master's latency, not the sum):\n\n";
+        $md .= "| deployment | lock | pairs/s | p50 | p99 | rlock is |\n|---|---|---:|---:|---:|---:|\n";
+        foreach ($r['modes'] as $label => $x) {
+            [$deployment, $lock] = explode(': ', $label, 2);
+            $ours = $r['modes']["$deployment: rlock"]['pairs_per_s'];
+            $md .= sprintf("| %s | %s | %.0f | %.0f µs | %.0f µs | %s |\n", $deployment, $lock, $x['pairs_per_s'],
+                $x['p50_us'], $x['p99_us'], $lock === 'rlock' ? '' : bench_ratio($ours, $x['pairs_per_s']) . ' as fast');
+        }
+    }
+
     if (isset($r['replay'])) {
         $md .= "\n**Idempotency, the duplicate path** — a replay of a completed key (`RLockIdempotency::run()` on a"
             . " key that is done; the closure does not run):\n\n| | replays/s | round trips each |\n|---|---:|---:|\n";
