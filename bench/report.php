@@ -9,7 +9,8 @@ function bench_ratio(float $ours, float $theirs): string
 /** The markdown that goes between the README's bench markers. */
 function bench_markdown(array $r): string
 {
-    $md = sprintf("Measured by `bench/run` on %s (%s), Redis %s, PHP %s, %s; one local redis-server for all.\n\n",
+    $md = sprintf("Measured by `bench/run` on %s (%s), Redis %s, PHP %s, %s; local redis-servers on loopback,"
+        . " one for every single-server figure.\n\n",
         $r['machine'], php_uname('m'), $r['redis'], $r['php'], $r['when']);
 
     $md .= "**Uncontended** — acquire + release pairs per second in one process:\n\n";
