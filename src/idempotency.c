@@ -130,6 +130,29 @@ static int claim_flag(redisReply *reply)
 	return result;
 }
 
+/* How long to wait between tries to settle a claim while Redis is unreachable (us). */
+#define SETTLE_RETRY_US 100000
+
+/* Runs the finish or abort script; while Redis cannot be reached, tries again
+ * for as long as our claim may still hold (the watchdog renews it, and says
+ * when it could not), so that a Redis restart in the middle does not let a
+ * duplicate run the work a second time. See claim_flag() for the result. */
+static int claim_settle(rlock_idem *idem, idem_claim *claim, rlock_script *script,
+	int argc, const char **argv, const size_t *argvlen)
+{
+	int64_t give_up = rlock_now_us() + (int64_t) idem->cfg.lease * 1000;
+
+	for (;;) {
+		int result = claim_flag(claim_run(idem, claim, script, argc, argv, argvlen));
+
+		if (result >= 0 || !claim->watch_id || rlock_watchdog_is_lost(claim->watch_id)
+				|| rlock_now_us() + SETTLE_RETRY_US >= give_up) {
+			return result;
+		}
+		rlock_sleep_us(SETTLE_RETRY_US);
+	}
+}
+
 /* Stores our run's outcome; see claim_flag() for the result. */
 static int claim_finish(rlock_idem *idem, idem_claim *claim, const char *state, const zend_string *payload)
 {
@@ -138,7 +161,7 @@ static int claim_finish(rlock_idem *idem, idem_claim *claim, const char *state, 
 	size_t argvlen[4] = {strlen(claim->token), strlen(state), ZSTR_LEN(payload), 0};
 
 	argvlen[3] = snprintf(retention, sizeof(retention), ZEND_LONG_FMT, idem->cfg.retention);
-	return claim_flag(claim_run(idem, claim, &rlock_script_finish, 4, argv, argvlen));
+	return claim_settle(idem, claim, &rlock_script_finish, 4, argv, argvlen);
 }
 
 /* Drops our running claim; same results as claim_finish(). */
@@ -147,7 +170,7 @@ static int claim_abort(rlock_idem *idem, idem_claim *claim)
 	const char *argv[1] = {claim->token};
 	size_t argvlen[1] = {strlen(claim->token)};
 
-	return claim_flag(claim_run(idem, claim, &rlock_script_abort, 1, argv, argvlen));
+	return claim_settle(idem, claim, &rlock_script_abort, 1, argv, argvlen);
 }
 
 /* ---- stored outcomes ---- */

@@ -199,9 +199,10 @@ rlock_script rlock_script_claim = {
 
 /* ARGV: token, state (done|failed), result, retention ms. 1 stored; 0 the claim was lost. */
 rlock_script rlock_script_finish = {
-	"if redis.call('HGET', KEYS[1], 'owner') ~= ARGV[1] or redis.call('HGET', KEYS[1], 'state') ~= 'running' then\n"
-	"  return 0\n"
-	"end\n"
+	"local owner, state = unpack(redis.call('HMGET', KEYS[1], 'owner', 'state'))\n"
+	"if owner ~= ARGV[1] then return 0 end\n"
+	"if state == ARGV[2] then return 1 end\n" /* a resend after a lost reply: stored already */
+	"if state ~= 'running' then return 0 end\n"
 	"redis.call('HSET', KEYS[1], 'state', ARGV[2], 'result', ARGV[3])\n"
 	"redis.call('PEXPIRE', KEYS[1], ARGV[4])\n"
 	WAKE_ALL_LUA
