@@ -1,5 +1,6 @@
 <?php
 /* Turns one benchmark run into the README's table and a PNG chart. */
+require_once dirname(__DIR__) . '/tools/readme-block.php';
 
 function bench_ratio(float $ours, float $theirs): string
 {
@@ -118,15 +119,5 @@ GP;
 function bench_report(array $results, string $out, string $readme): void
 {
     bench_chart($results, $out);
-    $text = file_get_contents($readme);
-    $start = '<!-- bench:start -->';
-    $end = '<!-- bench:end -->';
-    $a = strpos($text, $start);
-    $b = strpos($text, $end);
-    if ($a === false || $b === false) {
-        fwrite(STDERR, "README has no $start ... $end markers; table not written\n");
-        return;
-    }
-    $text = substr($text, 0, $a + strlen($start)) . "\n" . bench_markdown($results) . substr($text, $b);
-    file_put_contents($readme, $text);
+    readme_replace_block($readme, 'bench', bench_markdown($results));
 }

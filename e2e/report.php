@@ -1,0 +1,25 @@
+<?php
+/* Writes the e2e runs' figures into the README, between their markers. */
+require_once dirname(__DIR__) . '/tools/readme-block.php';
+
+function e2e_report_load(array $r, string $readme): void
+{
+    $md = sprintf("`tools/e2e-load` on %s, %s: nginx + php-fpm (%d workers) + redis-server on loopback, wrk %s for"
+        . " %d s per guard, every order / pay / notify request sent twice:\n\n", $r['machine'], $r['when'],
+        $r['workers'], $r['wrk'], $r['seconds']);
+    $md .= "| guard | requests/s | p50 | p99 | non-2xx | orders | duplicate orders | double payments | rlock is |\n";
+    $md .= "|---|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+    $ours = $r['load']['rlock']['rps'];
+    foreach ($r['load'] as $kind => $x) {
+        $md .= sprintf("| %s | %.0f | %.1f ms | %.1f ms | %d | %d | %d | %d | %s |\n", $kind, $x['rps'], $x['p50_ms'],
+            $x['p99_ms'], $x['non_2xx'], $x['audit']['orders'], $x['audit']['duplicate_orders'],
+            $x['audit']['double_payments'], $kind === 'rlock' ? '' : sprintf('%.2f× the throughput', $ours / $x['rps']));
+    }
+    $c = $r['connections'];
+    $md .= sprintf("\nAfter %d requests Redis had %d rlock command connections for %d php-fpm workers (plus %d"
+        . " wake-up subscribers of workers that waited, and %d watchdog threads); %d connections were opened during"
+        . " the whole rlock run. Non-2xx answers are the app's own (404 a payment for an order not yet created, 409"
+        . " busy); raw numbers in `e2e/out/load.json`.\n", $c['requests'], $c['rlock'], $c['workers'],
+        $c['subscribers'], $c['watchdog'], $c['opened_during_rlock_run']);
+    readme_replace_block($readme, 'e2e-load', $md);
+}
