@@ -23,3 +23,26 @@ function e2e_report_load(array $r, string $readme): void
         $c['subscribers'], $c['watchdog'], $c['opened_during_rlock_run']);
     readme_replace_block($readme, 'e2e-load', $md);
 }
+
+function e2e_report_chaos(array $r, string $readme): void
+{
+    $md = sprintf("`tools/chaos` on %s: %d shoppers for %.0f s, every order, payment and notification sent twice by"
+        . " each of them (so 12 copies of each), through nginx + php-fpm (4 workers) to a redis-server in its own"
+        . " network namespace, while these faults were injected:\n\n", $r['when'], $r['shoppers'], $r['seconds']);
+    foreach ($r['faults'] as $line) {
+        $md .= "    $line\n";
+    }
+    $md .= "\n| answers (retries included) | count |\n|---|---:|\n";
+    foreach ($r['answers'] as $k => $n) {
+        $md .= "| $k | $n |\n";
+    }
+    $md .= "\n| ledger (SQLite) | count |\n|---|---:|\n";
+    foreach ($r['audit'] as $k => $n) {
+        $md .= '| ' . str_replace('_', ' ', $k) . " | $n |\n";
+    }
+    $md .= "\n";
+    foreach ($r['checks'] as $what => $ok) {
+        $md .= sprintf("- %s %s\n", $ok ? '✔' : '✘', $what);
+    }
+    readme_replace_block($readme, 'e2e-chaos', $md);
+}

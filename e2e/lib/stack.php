@@ -18,9 +18,11 @@ final class E2EStack
     public int $redisPort;
     private array $procs = [];
     private ?Redis $observer = null;
+    private int $owner;
 
     public function __construct(private int $workers = 4, private bool $netns = false)
     {
+        $this->owner = getmypid();
         $this->dir = sys_get_temp_dir() . '/rlock-e2e-' . getmypid();
         @mkdir($this->dir, 0777, true);
         register_shutdown_function([$this, 'stop']);
@@ -226,6 +228,9 @@ NGINX;
 
     public function stop(): void
     {
+        if (getmypid() !== $this->owner) {
+            return; // a forked client: the stack is its parent's to stop
+        }
         foreach (array_reverse($this->procs) as $name => $proc) {
             proc_terminate($proc, $name === 'redis' ? 9 : 15);
             proc_close($proc);
