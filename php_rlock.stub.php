@@ -21,8 +21,9 @@ final class RLock
 {
     /**
      * @param string $name    what is being locked, e.g. "order:1001" (1..1024 bytes)
-     * @param array  $options servers, prefix, ttl, connect_timeout, read_timeout, auto_release,
-     *                        fair, fencing, watchdog, on_lost (see README)
+     * @param array  $options servers (one URI, or 3..9 Redlock masters), cluster (seed URIs),
+     *                        prefix, ttl, connect_timeout, read_timeout, auto_release, fair,
+     *                        fencing, watchdog, on_lost (see README)
      */
     public function __construct(string $name, array $options = []) {}
 
@@ -77,8 +78,9 @@ final class RLockIdempotency
 {
     /**
      * @param string $scope   what the keys belong to, e.g. "orders" (1..256 bytes)
-     * @param array  $options servers, prefix, connect_timeout, read_timeout, lease, retention,
-     *                        wait, on_error, max_result_bytes (see README)
+     * @param array  $options servers (one URI), cluster (seed URIs), prefix, connect_timeout,
+     *                        read_timeout, lease, retention, wait, on_error, max_result_bytes
+     *                        (see README)
      */
     public function __construct(string $scope, array $options = []) {}
 

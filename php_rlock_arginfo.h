@@ -1,5 +1,5 @@
 /* This is a generated file, edit the .stub.php file instead.
- * Stub hash: 2e835a767b0fcdcf168a5e8ae6cf86d7c0e942f7 */
+ * Stub hash: a216ae80e851e09520284b21ae574697a153fdb9 */
 
 ZEND_BEGIN_ARG_INFO_EX(arginfo_class_RLock___construct, 0, 0, 1)
 	ZEND_ARG_TYPE_INFO(0, name, IS_STRING, 0)

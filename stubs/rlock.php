@@ -1,0 +1,136 @@
+<?php
+
+/**
+ * IDE and static-analysis stubs for the rlock extension.
+ *
+ * Generated from php_rlock.stub.php by tools/gen-stubs; do not edit.
+ * PhpStorm: add this directory to the include path; PHPStan: list it under scanFiles.
+ */
+
+/**
+ * A Redis lock owned by one acquisition: a fresh 128-bit token per acquire,
+ * owner-checked release and extend, released at the latest when the request ends.
+ *
+ * Times are integer milliseconds.
+ */
+final class RLock
+{
+    /**
+     * @param string $name    what is being locked, e.g. "order:1001" (1..1024 bytes)
+     * @param array  $options servers (one URI, or 3..9 Redlock masters), cluster (seed URIs),
+     *                        prefix, ttl, connect_timeout, read_timeout, auto_release, fair,
+     *                        fencing, watchdog, on_lost (see README)
+     */
+    public function __construct(string $name, array $options = []) {}
+
+    /**
+     * Takes the lock. $waitMs = 0 tries once; $waitMs > 0 waits in line until a
+     * release hands it over or the deadline passes. False when someone else holds it.
+     */
+    public function acquire(int $waitMs = 0): bool {}
+
+    /** Frees the lock if our token still holds it; false if it was lost or not held. */
+    public function release(): bool {}
+
+    /** Resets our lease to $ttlMs (default: the lock's ttl) if our token still holds it. */
+    public function extend(?int $ttlMs = null): bool {}
+
+    /** Asks Redis whether our token still holds the lock. */
+    public function isAcquired(): bool {}
+
+    /** Milliseconds left on our lease, -1 if we do not hold the lock. */
+    public function getRemainingTtl(): int {}
+
+    public function getName(): string {}
+
+    /** Our owner token while we hold the lock, null otherwise. */
+    public function getToken(): ?string {}
+
+    /** Fencing token of the current acquisition; null unless the fencing option is on. */
+    public function getFencingToken(): ?int {}
+
+    /**
+     * Acquires (waiting up to $waitMs), runs $fn, releases in a finally.
+     * Throws RLockTimeoutException when the lock could not be taken.
+     */
+    public function synchronized(callable $fn, int $waitMs = 0): mixed {}
+
+    /** Deletes the lock whoever holds it (administrative use). True if a lock was deleted. */
+    public static function forceRelease(string $name, array $options = []): bool {}
+
+    /** This worker's counters since it started. */
+    public static function stats(): array {}
+}
+
+/**
+ * Runs a piece of work once per key and replays its result to every duplicate:
+ * a double-clicked order, a repeated payment, a retried payment callback, a
+ * redelivered queue message. Times are integer milliseconds.
+ */
+final class RLockIdempotency
+{
+    /**
+     * @param string $scope   what the keys belong to, e.g. "orders" (1..256 bytes)
+     * @param array  $options servers (one URI), cluster (seed URIs), prefix, connect_timeout,
+     *                        read_timeout, lease, retention, wait, on_error, max_result_bytes
+     *                        (see README)
+     */
+    public function __construct(string $scope, array $options = []) {}
+
+    /**
+     * The first caller for $key runs $fn and its return value is stored; every later
+     * caller gets that value without running $fn. A duplicate that arrives while $fn
+     * runs waits up to the wait option, then gets RLockInProgressException. The same
+     * key with another $fingerprint gets RLockConflictException.
+     */
+    public function run(string $key, callable $fn, ?string $fingerprint = null): mixed {}
+
+    /**
+     * Claims $key for work done outside a closure: ["claimed" => true] — do the work,
+     * then complete() or abort() — or ["claimed" => false, "result" => the stored
+     * result] for a duplicate. Throws like run().
+     */
+    public function begin(string $key, ?string $fingerprint = null): array {}
+
+    /** Stores the result of a claim taken by begin(); throws RLockLostException if the claim was lost. */
+    public function complete(string $key, mixed $result): void {}
+
+    /** Gives a claim taken by begin() up, so that a retry runs again. False if it was no longer ours. */
+    public function abort(string $key): bool {}
+
+    /** "running", "done", "failed", or null when Redis has nothing for $key. */
+    public function state(string $key): ?string {}
+}
+
+class RLockException extends RuntimeException
+{
+}
+
+/** Redis is unreachable, timed out, or answered with an error. */
+class RLockConnectionException extends RLockException
+{
+}
+
+/** synchronized() could not take the lock before its deadline. */
+class RLockTimeoutException extends RLockException
+{
+}
+
+/** A lease we held was lost. */
+class RLockLostException extends RLockException
+{
+}
+
+/** Idempotency: a duplicate arrived while the first call is still running. */
+class RLockInProgressException extends RLockException
+{
+    private int $retryAfter = 0;
+
+    /** Milliseconds after which a retry may find the result. */
+    public function getRetryAfter(): int {}
+}
+
+/** Idempotency: the same key was used with a different fingerprint. */
+class RLockConflictException extends RLockException
+{
+}
