@@ -1,0 +1,18 @@
+<?php
+
+namespace RLock\Bridge\Symfony\Messenger;
+
+use Symfony\Component\Messenger\Stamp\NonSendableStampInterface;
+
+/** Added to a received message that was not handled because it already had been. */
+final class HandledOnceStamp implements NonSendableStampInterface
+{
+    public function __construct(private string $id)
+    {
+    }
+
+    public function getId(): string
+    {
+        return $this->id;
+    }
+}

@@ -1,0 +1,23 @@
+<?php
+
+namespace RLock\Bridge\Symfony\Messenger;
+
+use Symfony\Component\Messenger\Stamp\StampInterface;
+
+/**
+ * The business identity of a message — an order id, a payment provider's event
+ * id — given when it is dispatched, so that the same message published twice is
+ * handled once: $bus->dispatch($message, [new MessageIdStamp("payment:$eventId")]).
+ * It travels with the message through the transport.
+ */
+final class MessageIdStamp implements StampInterface
+{
+    public function __construct(private string $id)
+    {
+    }
+
+    public function getId(): string
+    {
+        return $this->id;
+    }
+}
