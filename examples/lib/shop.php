@@ -93,6 +93,16 @@ final class DemoShop
         $this->write('INSERT INTO consumed VALUES (?)', [$message]);
     }
 
+    public function ordersFor(string $cart): int
+    {
+        return (int) $this->one('SELECT COUNT(*) FROM orders WHERE cart = ?', [$cart]);
+    }
+
+    public function paymentsFor(int $orderId): int
+    {
+        return (int) $this->one('SELECT COUNT(*) FROM payments WHERE order_id = ?', [$orderId]);
+    }
+
     /** Counts rows: 'orders', 'payments', 'transitions', 'sales', 'consumed', or 'stock' for the units left. */
     public function count(string $what, string $sku = ''): int
     {
