@@ -221,63 +221,96 @@ static void append_extend(redisContext *ctx, const renewal *r, bool by_body)
 	redisAppendCommandArgv(ctx, 6, argv, argvlen);
 }
 
-/* Renews every item of one server in one pipelined round trip. */
-static void renew_on(const rlock_server *server, renewal *batch, size_t n)
+/* Queues the renewals due at server and writes them out, without waiting for
+ * the replies; the connection, or NULL when the server cannot be reached. */
+static redisContext *send_to(const rlock_server *server, renewal *batch, size_t n, bool by_body)
 {
 	int64_t timeout_ms = INT64_MAX;
 	redisContext *ctx;
-	bool noscript = false;
+	int done = 0;
 
 	for (size_t i = 0; i < n; i++) {
 		if (batch[i].server == server && batch[i].timeout_ms < timeout_ms) {
 			timeout_ms = batch[i].timeout_ms;
 		}
 	}
-	ctx = link_for(server, timeout_ms);
-	for (int pass = 0; pass < 2 && ctx; pass++) {
-		for (size_t i = 0; i < n; i++) {
-			if (batch[i].server == server && batch[i].result == -1) {
-				append_extend(ctx, &batch[i], pass == 1);
-			}
-		}
-		for (size_t i = 0; i < n; i++) {
-			redisReply *reply = NULL;
-
-			if (batch[i].server != server || batch[i].result != -1) {
-				continue;
-			}
-			if (redisGetReply(ctx, (void **) &reply) != REDIS_OK) {
-				return; /* the rest stay -1: retried while the leases last */
-			}
-			if (reply->type == REDIS_REPLY_INTEGER) {
-				batch[i].result = reply->integer ? 1 : 0;
-			} else if (reply->type == REDIS_REPLY_ERROR && strncmp(reply->str, "MOVED ", 6) == 0
-					&& strchr(reply->str + 6, ' ')) {
-				/* the slot was resharded: renew at the node that has it now */
-				snprintf(batch[i].moved, sizeof(batch[i].moved), "%s", strchr(reply->str + 6, ' ') + 1);
-			} else if (reply->type == REDIS_REPLY_ERROR && strncmp(reply->str, "NOSCRIPT", 8) == 0) {
-				noscript = true; /* a restart or SCRIPT FLUSH: the second pass sends the body */
-			}
-			freeReplyObject(reply);
-		}
-		if (!noscript) {
-			return;
+	if (!(ctx = link_for(server, timeout_ms))) {
+		return NULL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (batch[i].server == server && batch[i].result == -1) {
+			append_extend(ctx, &batch[i], by_body);
 		}
 	}
+	while (!done) {
+		if (redisBufferWrite(ctx, &done) != REDIS_OK) {
+			return NULL; /* the items stay -1: retried while the leases last */
+		}
+	}
+	return ctx;
 }
 
+/* Reads server's replies into the batch; true if it did not know the script. */
+static bool collect_from(redisContext *ctx, const rlock_server *server, renewal *batch, size_t n)
+{
+	bool noscript = false;
+
+	for (size_t i = 0; i < n; i++) {
+		redisReply *reply = NULL;
+
+		if (batch[i].server != server || batch[i].result != -1) {
+			continue;
+		}
+		if (redisGetReply(ctx, (void **) &reply) != REDIS_OK) {
+			return false; /* the rest stay -1: retried while the leases last */
+		}
+		if (reply->type == REDIS_REPLY_INTEGER) {
+			batch[i].result = reply->integer ? 1 : 0;
+		} else if (reply->type == REDIS_REPLY_ERROR && strncmp(reply->str, "MOVED ", 6) == 0
+				&& strchr(reply->str + 6, ' ')) {
+			/* the slot was resharded: renew at the node that has it now */
+			snprintf(batch[i].moved, sizeof(batch[i].moved), "%s", strchr(reply->str + 6, ' ') + 1);
+		} else if (reply->type == REDIS_REPLY_ERROR && strncmp(reply->str, "NOSCRIPT", 8) == 0) {
+			noscript = true; /* a restart or SCRIPT FLUSH: sent again with the body */
+		}
+		freeReplyObject(reply);
+	}
+	return noscript;
+}
+
+/* Renews the batch, pipelined per server, every server's renewals written out
+ * before any reply is read: a slow server (a frozen Redlock master) delays
+ * nobody else's renewal. */
 static void renew(renewal *batch, size_t n)
 {
+	const rlock_server **servers = malloc(n * sizeof(*servers));
+	redisContext **links = malloc(n * sizeof(*links));
+	size_t count = 0;
+
+	if (!servers || !links) {
+		free(servers);
+		free(links);
+		return; /* retried while the leases last */
+	}
 	for (size_t i = 0; i < n; i++) {
 		bool seen = false;
 
-		for (size_t j = 0; j < i && !seen; j++) {
-			seen = batch[j].server == batch[i].server;
+		for (size_t j = 0; j < count && !seen; j++) {
+			seen = servers[j] == batch[i].server;
 		}
 		if (!seen) {
-			renew_on(batch[i].server, batch, n);
+			servers[count] = batch[i].server;
+			links[count++] = send_to(batch[i].server, batch, n, false);
 		}
 	}
+	for (size_t j = 0; j < count; j++) {
+		if (links[j] && collect_from(links[j], servers[j], batch, n)
+				&& (links[j] = send_to(servers[j], batch, n, true)) != NULL) {
+			collect_from(links[j], servers[j], batch, n);
+		}
+	}
+	free(servers);
+	free(links);
 }
 
 /* Collects the due leases into wd.batch (wd.mu held). Sets *next to when to look again. */

@@ -80,6 +80,16 @@ $masters->nodes[1]->signal('CONT');
 usleep(2200000); // the skip (1 s) and the lease a frozen master may still apply when it resumes (ttl 2 s)
 var_dump($lock->acquire(), $masters->holding('rlock:{order:10}', $lock->getToken()), $lock->release());
 
+echo "-- a master frozen while the watchdog keeps a 300 ms lease: the others are renewed on time\n";
+$watched = new RLock('long-job', $masters->opts(['ttl' => 300, 'watchdog' => true, 'connect_timeout' => 200, 'read_timeout' => 200]));
+$watched->acquire();
+$masters->nodes[0]->signal('STOP');
+usleep(1500000);
+$masters->nodes[0]->signal('CONT');
+echo "held after 5 ttl: ", var_export($watched->isAcquired(), true), ", on the masters that were not frozen: ",
+    $masters->nodes[1]->cmd('GET', 'rlock:{long-job}') === $watched->getToken() && $masters->nodes[2]->cmd('GET', 'rlock:{long-job}') === $watched->getToken() ? 'yes' : 'no', "\n";
+var_dump($watched->release());
+
 echo "-- every master restarted: kept connections are found dead and re-made\n";
 foreach ($masters->nodes as $node) {
     $node->restart();
@@ -108,6 +118,9 @@ first acquire: true, took at least read_timeout and under 1 s: true
 next 50 acquire+release: 50 ok, under 1 s together: true
 bool(true)
 int(3)
+bool(true)
+-- a master frozen while the watchdog keeps a 300 ms lease: the others are renewed on time
+held after 5 ttl: true, on the masters that were not frozen: yes
 bool(true)
 -- every master restarted: kept connections are found dead and re-made
 bool(true)
