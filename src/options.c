@@ -352,12 +352,6 @@ zend_result rlock_config_init(rlock_config *cfg, HashTable *options, unsigned ki
 		rlock_config_dtor(cfg);
 		return FAILURE;
 	}
-	if (cfg->master_count && cfg->fencing) {
-		zend_argument_value_error(arg_num, "option \"fencing\" needs one server or a cluster: "
-			"independent Redlock masters share no counter that only grows");
-		rlock_config_dtor(cfg);
-		return FAILURE;
-	}
 	if (cfg->throw_on_loss && !cfg->watchdog) {
 		/* only the watchdog notices a loss while the request is busy elsewhere */
 		zend_argument_value_error(arg_num, "option \"on_lost\" \"throw\" needs the watchdog option");

@@ -13,8 +13,8 @@
 #include "clock.h"
 #include "token.h"
 
-/* Redlock keys: the lock and its waiters. */
-#define REDLOCK_KEYS 2
+/* Redlock keys: the lock, its waiters, and with fencing its counter. */
+#define REDLOCK_KEYS(lock) ((lock)->cfg.fencing ? 3 : 2)
 
 /* A split vote (two contenders took some masters each) is retried after a
  * random pause up to this long (us), so that the contenders fall out of step. */
@@ -77,11 +77,12 @@ static bool majority_verdict(rlock_lock *lock, int ours, int answered, zend_long
 	return false;
 }
 
-static int run_on_all(rlock_lock *lock, rlock_script *script, int numkeys,
+/* script on every master, on numkeys of the lock's keys from the first'th. */
+static int run_on_all(rlock_lock *lock, rlock_script *script, int first, int numkeys,
 	int argc, const char **argv, const size_t *argvlen, redisReply **replies)
 {
 	return rlock_script_fanout(lock->cfg.masters, lock->cfg.master_count, &lock->cfg.timeouts, script,
-		numkeys, lock->keys, argc, argv, argvlen, replies);
+		numkeys, lock->keys + first, argc, argv, argvlen, replies);
 }
 
 /* The owner-checked release on every master; returns how many freed our token. */
@@ -92,7 +93,7 @@ static int release_everywhere(rlock_lock *lock, int *answered)
 	redisReply *replies[RLOCK_FANOUT_MAX];
 	int released;
 
-	*answered = run_on_all(lock, &rlock_script_redlock_release, REDLOCK_KEYS, 1, argv, argvlen, replies);
+	*answered = run_on_all(lock, &rlock_script_redlock_release, 0, 2, 1, argv, argvlen, replies);
 	released = count_ones(&lock->cfg, replies);
 	rlock_fanout_free(replies, lock->cfg.master_count);
 	return released;
@@ -110,6 +111,29 @@ static void give_back(rlock_lock *lock)
 	memcpy(lock->cfg.conn->error, error, sizeof(error));
 }
 
+/* Fencing over independent masters: the token is the highest of the counters
+ * of the masters we took, and a majority's counters are raised to it before it
+ * is used — within the lock's validity. Any later holder's majority shares a
+ * master with that one, and counts up from there: its token is greater. */
+static bool fence_settled(rlock_lock *lock, zend_long fence, int64_t started)
+{
+	char number[MAX_LENGTH_OF_LONG];
+	const char *argv[1] = {number};
+	size_t argvlen[1];
+	redisReply *replies[RLOCK_FANOUT_MAX];
+	int answered, raised;
+
+	argvlen[0] = snprintf(number, sizeof(number), ZEND_LONG_FMT, fence);
+	answered = run_on_all(lock, &rlock_script_redlock_raise, 2, 1, 1, argv, argvlen, replies);
+	raised = count_ones(&lock->cfg, replies);
+	rlock_fanout_free(replies, lock->cfg.master_count);
+	if (answered < quorum(&lock->cfg)) {
+		no_majority(&lock->cfg, answered);
+	}
+	return raised >= quorum(&lock->cfg)
+		&& (int64_t) lock->cfg.ttl * 1000 - (rlock_now_us() - started) - drift_us(lock->cfg.ttl) > 0;
+}
+
 rlock_lease_outcome rlock_redlock_attempt(rlock_lock *lock, const char *waiter, zend_long waiter_ms,
 	zend_long *holder_ttl, bool *split)
 {
@@ -120,10 +144,11 @@ rlock_lease_outcome rlock_redlock_attempt(rlock_lock *lock, const char *waiter, 
 	redisReply *replies[RLOCK_FANOUT_MAX];
 	int64_t started = rlock_now_us(), validity;
 	int answered, taken = 0;
+	zend_long fence = 0;
 
 	argvlen[1] = snprintf(ttl, sizeof(ttl), ZEND_LONG_FMT, cfg->ttl);
 	argvlen[3] = snprintf(place, sizeof(place), ZEND_LONG_FMT, waiter_ms);
-	answered = run_on_all(lock, &rlock_script_redlock_acquire, REDLOCK_KEYS, 4, argv, argvlen, replies);
+	answered = run_on_all(lock, &rlock_script_redlock_acquire, 0, REDLOCK_KEYS(lock), 4, argv, argvlen, replies);
 	validity = (int64_t) cfg->ttl * 1000 - (rlock_now_us() - started) - drift_us(cfg->ttl);
 	*holder_ttl = -1;
 	for (int i = 0; i < cfg->master_count; i++) {
@@ -135,6 +160,7 @@ rlock_lease_outcome rlock_redlock_attempt(rlock_lock *lock, const char *waiter, 
 		}
 		if (r->element[0]->integer) {
 			taken++;
+			fence = MAX(fence, (zend_long) r->element[1]->integer);
 		} else if (r->element[1]->integer >= 0 && (*holder_ttl < 0 || r->element[1]->integer < *holder_ttl)) {
 			*holder_ttl = (zend_long) r->element[1]->integer;
 		}
@@ -143,8 +169,8 @@ rlock_lease_outcome rlock_redlock_attempt(rlock_lock *lock, const char *waiter, 
 		no_majority(&lock->cfg, answered);
 	}
 	rlock_fanout_free(replies, cfg->master_count);
-	if (taken >= quorum(cfg) && validity > 0) {
-		lock->fence = 0;
+	if (taken >= quorum(cfg) && validity > 0 && (!cfg->fencing || fence_settled(lock, fence, started))) {
+		lock->fence = fence;
 		return RLOCK_LEASE_TAKEN;
 	}
 	*split = taken > 0;
@@ -220,7 +246,7 @@ bool rlock_redlock_extend(rlock_lock *lock, zend_long ttl_ms, zend_long *extende
 	bool known;
 
 	argvlen[1] = snprintf(ttl, sizeof(ttl), ZEND_LONG_FMT, ttl_ms);
-	answered = run_on_all(lock, &rlock_script_extend, 1, 2, argv, argvlen, replies);
+	answered = run_on_all(lock, &rlock_script_extend, 0, 1, 2, argv, argvlen, replies);
 	ours = count_ones(&lock->cfg, replies);
 	known = majority_verdict(lock, ours, answered, extended);
 	rlock_fanout_free(replies, lock->cfg.master_count);
@@ -239,7 +265,7 @@ bool rlock_redlock_remaining(rlock_lock *lock, zend_long *ms)
 	int answered, ours = 0, q = quorum(&lock->cfg);
 	zend_long majority;
 
-	answered = run_on_all(lock, &rlock_script_remaining, 1, 1, argv, argvlen, replies);
+	answered = run_on_all(lock, &rlock_script_remaining, 0, 1, 1, argv, argvlen, replies);
 	for (int i = 0; i < lock->cfg.master_count; i++) {
 		if (replies[i] && replies[i]->type == REDIS_REPLY_INTEGER && replies[i]->integer >= 0) {
 			/* kept in ascending order as they come (a handful at most) */

@@ -140,20 +140,34 @@ rlock_script rlock_script_remaining = {
  * its waiters (a sorted set of "channel|token": woken all at once by a release,
  * they compete again, since each master alone cannot pick one winner). ---- */
 
-/* ARGV: token, ttl, waiter ("" = do not wait), the waiter's ms. {1, 0} when the
- * lock is ours here (taken, or already ours: a retry is safe), else {0, the
- * holder's remaining ms}. */
+/* ARGV: token, ttl, waiter ("" = do not wait), the waiter's ms; with a third
+ * key (fencing), this master's fence counter: counted up for a new holder, as
+ * it is for a retry. {1, counter or 0} when the lock is ours here (taken, or
+ * already ours: a retry is safe), else {0, the holder's remaining ms}. */
 rlock_script rlock_script_redlock_acquire = {
 	"local holder = redis.call('GET', KEYS[1])\n"
 	"if holder == false or holder == ARGV[1] then\n"
 	"  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])\n"
-	"  return {1, 0}\n"
+	"  if not KEYS[3] then return {1, 0} end\n"
+	"  if holder == ARGV[1] then return {1, tonumber(redis.call('GET', KEYS[3]) or 0)} end\n"
+	"  return {1, redis.call('INCR', KEYS[3])}\n"
 	"end\n"
 	"if ARGV[3] ~= '' then\n"
 	"  redis.call('ZADD', KEYS[2], 0, ARGV[3])\n"
 	"  if redis.call('PTTL', KEYS[2]) < tonumber(ARGV[4]) then redis.call('PEXPIRE', KEYS[2], ARGV[4]) end\n"
 	"end\n"
 	"return {0, redis.call('PTTL', KEYS[1])}\n",
+	""
+};
+
+/* KEYS: a fence counter; ARGV: a fencing token. Raises the counter to the
+ * token (never lowers it): once a majority holds it, every later majority
+ * counts up from at least there. Returns 1. */
+rlock_script rlock_script_redlock_raise = {
+	"if tonumber(redis.call('GET', KEYS[1]) or 0) < tonumber(ARGV[1]) then\n"
+	"  redis.call('SET', KEYS[1], ARGV[1])\n"
+	"end\n"
+	"return 1\n",
 	""
 };
 
@@ -250,6 +264,7 @@ void rlock_scripts_init(void)
 	script_hash(&rlock_script_remaining);
 	script_hash(&rlock_script_redlock_acquire);
 	script_hash(&rlock_script_redlock_release);
+	script_hash(&rlock_script_redlock_raise);
 	script_hash(&rlock_script_claim);
 	script_hash(&rlock_script_finish);
 	script_hash(&rlock_script_abort);

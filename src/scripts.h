@@ -31,6 +31,8 @@ extern rlock_script rlock_script_remaining;
 /* Redlock, on each master: KEYS lock, waiters (see src/scripts.c). */
 extern rlock_script rlock_script_redlock_acquire;
 extern rlock_script rlock_script_redlock_release;
+/* KEYS fence; ARGV token number: raises the counter to it. */
+extern rlock_script rlock_script_redlock_raise;
 
 /* RLockIdempotency: KEYS record, waiters (see src/scripts.c). */
 extern rlock_script rlock_script_claim;
