@@ -100,7 +100,12 @@ function fault(string $what): void
 
 $pids = [];
 for ($me = 0; $me < $shoppers; $me++) {
-    $pids[] = pcntl_fork() ?: (shopper($port, $state, $me) ?? exit(0));
+    $pid = pcntl_fork();
+    if ($pid === 0) {
+        shopper($port, $state, $me);
+        exit(0);
+    }
+    $pids[] = $pid;
 }
 $checks = [];
 $faultTally = [];
