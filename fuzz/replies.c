@@ -3,7 +3,8 @@
  * side), and PHP code runs the lock and idempotency operations against it: the
  * input is parsed by hiredis and then read by rlock's reply handling — script
  * replies of every shape, NOSCRIPT fallbacks, error replies, dropped
- * connections and resends. Nothing may crash; bad replies must end in an
+ * connections and resends, and the same over three Redlock "masters" (the
+ * fan-out and the majority counting). Nothing may crash; bad replies must end in an
  * exception or a false. */
 #include <pthread.h>
 #include <sys/socket.h>
@@ -17,33 +18,43 @@ static uint8_t *answer;
 static size_t answer_len;
 static char path[108];
 
+/* One connection: the whole input, then our side closed, then whatever the client still sends. */
+static void *answer_one(void *connection_fd)
+{
+	int fd = (int) (intptr_t) connection_fd;
+	char sink[4096];
+	struct pollfd pfd = {fd, POLLIN, 0};
+
+	pthread_mutex_lock(&mu);
+	for (size_t sent = 0; sent < answer_len;) {
+		ssize_t n = write(fd, answer + sent, answer_len - sent);
+		if (n <= 0) {
+			break;
+		}
+		sent += (size_t) n;
+	}
+	pthread_mutex_unlock(&mu);
+	shutdown(fd, SHUT_WR);
+	while (poll(&pfd, 1, 1000) > 0 && read(fd, sink, sizeof(sink)) > 0) {
+	}
+	close(fd);
+	return NULL;
+}
+
+/* Connections are answered at once, each on its own thread: a Redlock client connects to three. */
 static void *serve(void *listener_fd)
 {
 	int listener = (int) (intptr_t) listener_fd;
 
 	for (;;) {
 		int fd = accept(listener, NULL, NULL);
-		char sink[4096];
-		struct pollfd pfd;
+		pthread_t thread;
 
-		if (fd < 0) {
-			continue;
+		if (fd >= 0 && pthread_create(&thread, NULL, answer_one, (void *) (intptr_t) fd) == 0) {
+			pthread_detach(thread);
+		} else if (fd >= 0) {
+			close(fd);
 		}
-		pthread_mutex_lock(&mu);
-		for (size_t sent = 0; sent < answer_len;) {
-			ssize_t n = write(fd, answer + sent, answer_len - sent);
-			if (n <= 0) {
-				break;
-			}
-			sent += (size_t) n;
-		}
-		pthread_mutex_unlock(&mu);
-		shutdown(fd, SHUT_WR);
-		pfd.fd = fd;
-		pfd.events = POLLIN;
-		while (poll(&pfd, 1, 200) > 0 && read(fd, sink, sizeof(sink)) > 0) {
-		}
-		close(fd);
 	}
 	return NULL;
 }
@@ -65,7 +76,7 @@ static void start_server(void)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static char code[2048];
+	static char code[4096];
 
 	if (!path[0]) {
 		start_server();
@@ -82,7 +93,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			" catch (Throwable $e) {}"
 			"try { $i->begin('k2'); $i->complete('k2', 'r'); } catch (Throwable $e) {}"
 			"try { RLock::forceRelease('a', $o); } catch (Throwable $e) {}"
-			"unset($l, $f, $i);", path);
+			/* Redlock: three masters (three databases of the fake server), every reply fanned in */
+			"$r = ['servers' => ['unix://%s?db=1', 'unix://%s?db=2', 'unix://%s?db=3'], 'fencing' => true] + $o;"
+			"try { $m = new RLock('c', $r); $m->acquire(); $m->getRemainingTtl(); $m->extend(); $m->release(); }"
+			" catch (Throwable $e) {}"
+			"unset($l, $f, $i, $m);", path, path, path, path);
 	}
 	pthread_mutex_lock(&mu);
 	free(answer);
