@@ -345,6 +345,16 @@ zend_result rlock_config_init(rlock_config *cfg, HashTable *options, unsigned ki
 		rlock_config_dtor(cfg);
 		return FAILURE;
 	}
+	if (cfg->master_count) {
+		/* Redlock: a master that does not answer at once sits this round out and the
+		 * majority decides, so its timeouts are short unless asked otherwise. */
+		if (!zend_hash_str_exists(options, "connect_timeout", sizeof("connect_timeout") - 1)) {
+			cfg->timeouts.connect_ms = MIN(cfg->timeouts.connect_ms, RLOCK_REDLOCK_TIMEOUT);
+		}
+		if (!zend_hash_str_exists(options, "read_timeout", sizeof("read_timeout") - 1)) {
+			cfg->timeouts.read_ms = MIN(cfg->timeouts.read_ms, RLOCK_REDLOCK_TIMEOUT);
+		}
+	}
 	if (cfg->master_count && kind == RLOCK_FOR_IDEMPOTENCY) {
 		/* records are data, and Redlock masters do not replicate data */
 		zend_argument_value_error(arg_num, "option \"servers\" must list one server for RLockIdempotency "

@@ -21,6 +21,7 @@
 #define RLOCK_DEFAULT_RETENTION   86400000   /* 1 day */
 #define RLOCK_DEFAULT_RESULT_MAX  1048576    /* 1 MiB */
 #define RLOCK_REDLOCK_MIN         3          /* masters; up to RLOCK_FANOUT_MAX */
+#define RLOCK_REDLOCK_TIMEOUT     250        /* per-master default timeouts (ms) */
 
 /* Which class an options array is for. */
 #define RLOCK_FOR_LOCK        1u

@@ -97,6 +97,17 @@ foreach ($masters->nodes as $node) {
 $before = RLock::stats()['reconnects'];
 var_dump($lock->acquire(), $masters->holding('rlock:{order:10}', $lock->getToken()), $lock->release());
 echo "reconnects: ", RLock::stats()['reconnects'] - $before, "\n";
+
+echo "-- with no timeouts given, a frozen master costs 250 ms (rlock.read_timeout is 1000)\n";
+$defaults = new RLock('order:11', $masters->opts(['ttl' => 2000]));
+$defaults->acquire();
+$defaults->release();
+$masters->nodes[2]->signal('STOP');
+$start = microtime(true);
+$ok = $defaults->acquire() && $defaults->release();
+$took = microtime(true) - $start;
+$masters->nodes[2]->signal('CONT');
+echo "acquired and released: ", var_export($ok, true), ", took 0.2 to 0.9 s: ", var_export($took >= 0.2 && $took < 0.9, true), "\n";
 ?>
 --CLEAN--
 <?php require __DIR__ . '/inc/server.inc'; TestRedis::cleanup(__FILE__); ?>
@@ -127,3 +138,5 @@ bool(true)
 int(3)
 bool(true)
 reconnects: 3
+-- with no timeouts given, a frozen master costs 250 ms (rlock.read_timeout is 1000)
+acquired and released: true, took 0.2 to 0.9 s: true
