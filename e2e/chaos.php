@@ -91,9 +91,11 @@ function await_file(string $file, float $seconds = 20): string
 }
 
 $log = [];
+/** A quiet spell (so traffic flows between faults), then the next fault, logged with its time. */
 function fault(string $what): void
 {
-    global $log, $started;
+    global $log, $started, $scale;
+    usleep((int) (1e6 * $scale));
     $log[] = sprintf('%5.1f s  %s', microtime(true) - $started, $what);
     echo end($log), "\n";
 }
@@ -110,7 +112,6 @@ for ($me = 0; $me < $shoppers; $me++) {
 $checks = [];
 $faultTally = [];
 
-usleep((int) (1e6 * $scale));
 fault('Redis paused 3 × 300 ms (latency spikes)');
 for ($i = 0; $i < 3; $i++) {
     posix_kill($stack->pid('redis'), SIGSTOP);
@@ -119,13 +120,9 @@ for ($i = 0; $i < 3; $i++) {
     usleep(200000);
 }
 
-usleep((int) (1e6 * $scale));
 fault('Redis killed (SIGKILL), restarted 1 s later');
-$stack->killRedis();
-usleep(1000000);
-$stack->startRedis();
+$stack->restartRedis(1.0);
 
-usleep((int) (1e6 * $scale));
 fault('a php-fpm worker frozen (SIGSTOP) for 3 s while it holds the lock of a payment (lease 2 s)');
 insist($port, '/rlock/order', ['cart' => 'frozen', 'amount' => 999], $faultTally);
 $stalled = in_background(fn() => e2e_http($port, '/rlock/pay', ['cart' => 'frozen', 'stall' => 500]), "$state/frozen.json");
@@ -138,7 +135,6 @@ posix_kill($worker, SIGCONT);
 [$lateStatus, $late] = $stalled();
 $checks['frozen: its late write refused by the fencing guard (409)'] = $lateStatus === 409 && str_starts_with($late['error'] ?? '', 'stale');
 
-usleep((int) (1e6 * $scale));
 fault('a php-fpm worker killed (kill -9) in the middle of a payment');
 insist($port, '/rlock/order', ['cart' => 'killed', 'amount' => 998], $faultTally);
 $doomed = in_background(fn() => e2e_http($port, '/rlock/pay', ['cart' => 'killed', 'stall' => 5000]), "$state/killed.json");
@@ -148,25 +144,19 @@ $checks['killed: nginx answered the cut request with 502'] = $killedStatus === 5
 [$status, $body] = insist($port, '/rlock/pay', ['cart' => 'killed'], $faultTally);
 $checks['killed: a retry paid once the 2 s lease ended'] = $status === 200 && ($body['now'] ?? false) === true;
 
-usleep((int) (1e6 * $scale));
 fault('20 % of packets to Redis dropped for 3 s');
 $stack->dropRedisPackets(0.2);
 usleep(3000000);
 $stack->dropRedisPackets(0);
 
-usleep((int) (1e6 * $scale));
 fault('Redis partitioned away (all packets dropped) for 2 s');
 $stack->dropRedisPackets(1);
 usleep(2000000);
 $stack->dropRedisPackets(0);
 
-usleep((int) (1e6 * $scale));
 fault('Redis killed (SIGKILL) again, restarted 1 s later');
-$stack->killRedis();
-usleep(1000000);
-$stack->startRedis();
+$stack->restartRedis(1.0);
 
-usleep((int) (1e6 * $scale));
 fault('shoppers stop');
 touch("$state/stop-shopping");
 foreach ($pids as $pid) {

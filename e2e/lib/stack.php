@@ -77,7 +77,7 @@ final class E2EStack
     }
 
     /** AOF with fsync always: a SIGKILLed Redis comes back with every lock and record it acknowledged. */
-    public function startRedis(): void
+    private function startRedis(): void
     {
         $args = ['redis-server', '--port', (string) $this->redisPort, '--bind', $this->redisHost, '--save', '',
             '--appendonly', 'yes', '--appendfsync', 'always', '--protected-mode', 'no', '--dir', $this->dir, '--logfile', "{$this->dir}/redis.log"];
@@ -186,12 +186,15 @@ NGINX;
         return array_map('intval', $out);
     }
 
-    public function killRedis(): void
+    /** SIGKILL, $downSeconds without Redis, then the same server back from its AOF. */
+    public function restartRedis(float $downSeconds): void
     {
         proc_terminate($this->procs['redis'], 9);
         proc_close($this->procs['redis']);
         unset($this->procs['redis']);
         $this->observer = null;
+        usleep((int) ($downSeconds * 1e6));
+        $this->startRedis();
     }
 
     /** iptables inside the namespace: drop a share of Redis' incoming packets, or all (0 or 1: clear). */
