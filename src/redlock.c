@@ -121,15 +121,12 @@ static bool fence_settled(rlock_lock *lock, zend_long fence, int64_t started)
 	const char *argv[1] = {number};
 	size_t argvlen[1];
 	redisReply *replies[RLOCK_FANOUT_MAX];
-	int answered, raised;
+	int raised;
 
 	argvlen[0] = snprintf(number, sizeof(number), ZEND_LONG_FMT, fence);
-	answered = run_on_all(lock, &rlock_script_redlock_raise, 2, 1, 1, argv, argvlen, replies);
+	run_on_all(lock, &rlock_script_redlock_raise, 2, 1, 1, argv, argvlen, replies);
 	raised = count_ones(&lock->cfg, replies);
 	rlock_fanout_free(replies, lock->cfg.master_count);
-	if (answered < quorum(&lock->cfg)) {
-		no_majority(&lock->cfg, answered);
-	}
 	return raised >= quorum(&lock->cfg)
 		&& (int64_t) lock->cfg.ttl * 1000 - (rlock_now_us() - started) - drift_us(lock->cfg.ttl) > 0;
 }
