@@ -25,7 +25,7 @@ stop_redises() {
     for file in "$redis_dir"/*/redis.pid; do
         [ -f "$file" ] || continue
         pid=$(cat "$file")
-        kill "$pid" 2>/dev/null
+        kill "$pid" 2>/dev/null || true
         while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
     done
     rm -rf "$redis_dir"
