@@ -20,6 +20,14 @@ ZEND_METHOD(RLockInProgressException, getRetryAfter)
 		"retryAfter", sizeof("retryAfter") - 1, 1, &rv));
 }
 
+bool rlock_check_ready(bool ready, const char *class_name)
+{
+	if (!ready) {
+		zend_throw_error(NULL, "%s object is not initialized", class_name);
+	}
+	return ready;
+}
+
 zend_object *rlock_exception_set_aside(void)
 {
 	zend_object *exception = EG(exception);

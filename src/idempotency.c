@@ -58,6 +58,10 @@ static inline rlock_idem *idem_from_obj(zend_object *obj)
 }
 
 #define THIS_IDEM() idem_from_obj(Z_OBJ_P(ZEND_THIS))
+/* Declares idem as $this, or returns after throwing when the constructor did not finish. */
+#define READY_IDEM(idem) \
+	rlock_idem *idem = THIS_IDEM(); \
+	if (!rlock_check_ready(idem->scope != NULL, "RLockIdempotency")) RETURN_THROWS()
 
 static void throw_connection_error(rlock_idem *idem)
 {
@@ -570,7 +574,6 @@ ZEND_METHOD(RLockIdempotency, __construct)
 
 ZEND_METHOD(RLockIdempotency, run)
 {
-	rlock_idem *idem = THIS_IDEM();
 	zend_string *key, *fingerprint = NULL;
 	zend_fcall_info fci;
 	zend_fcall_info_cache fcc;
@@ -584,6 +587,7 @@ ZEND_METHOD(RLockIdempotency, run)
 		Z_PARAM_OPTIONAL
 		Z_PARAM_STR_OR_NULL(fingerprint)
 	ZEND_PARSE_PARAMETERS_END();
+	READY_IDEM(idem);
 
 	if (!check_key_args(key, fingerprint, 1, 3)) {
 		RETURN_THROWS();
@@ -614,7 +618,6 @@ ZEND_METHOD(RLockIdempotency, run)
 
 ZEND_METHOD(RLockIdempotency, begin)
 {
-	rlock_idem *idem = THIS_IDEM();
 	zend_string *key, *fingerprint = NULL;
 	idem_claim *claim;
 	claim_outcome outcome;
@@ -625,6 +628,7 @@ ZEND_METHOD(RLockIdempotency, begin)
 		Z_PARAM_OPTIONAL
 		Z_PARAM_STR_OR_NULL(fingerprint)
 	ZEND_PARSE_PARAMETERS_END();
+	READY_IDEM(idem);
 
 	if (!check_key_args(key, fingerprint, 1, 2)) {
 		RETURN_THROWS();
@@ -667,7 +671,6 @@ static idem_claim *begun_claim(rlock_idem *idem, zend_string *key, const char *m
 
 ZEND_METHOD(RLockIdempotency, complete)
 {
-	rlock_idem *idem = THIS_IDEM();
 	zend_string *key;
 	zval *result;
 	idem_claim *claim;
@@ -677,6 +680,7 @@ ZEND_METHOD(RLockIdempotency, complete)
 		Z_PARAM_STR(key)
 		Z_PARAM_ZVAL(result)
 	ZEND_PARSE_PARAMETERS_END();
+	READY_IDEM(idem);
 
 	if (!(claim = begun_claim(idem, key, "complete"))) {
 		RETURN_THROWS();
@@ -695,7 +699,6 @@ ZEND_METHOD(RLockIdempotency, complete)
 
 ZEND_METHOD(RLockIdempotency, abort)
 {
-	rlock_idem *idem = THIS_IDEM();
 	zend_string *key;
 	idem_claim *claim;
 	int aborted;
@@ -703,6 +706,7 @@ ZEND_METHOD(RLockIdempotency, abort)
 	ZEND_PARSE_PARAMETERS_START(1, 1)
 		Z_PARAM_STR(key)
 	ZEND_PARSE_PARAMETERS_END();
+	READY_IDEM(idem);
 
 	if (!(claim = begun_claim(idem, key, "abort"))) {
 		RETURN_THROWS();
@@ -718,7 +722,6 @@ ZEND_METHOD(RLockIdempotency, abort)
 
 ZEND_METHOD(RLockIdempotency, state)
 {
-	rlock_idem *idem = THIS_IDEM();
 	zend_string *key;
 	idem_claim claim;
 	redisReply *reply;
@@ -728,6 +731,7 @@ ZEND_METHOD(RLockIdempotency, state)
 	ZEND_PARSE_PARAMETERS_START(1, 1)
 		Z_PARAM_STR(key)
 	ZEND_PARSE_PARAMETERS_END();
+	READY_IDEM(idem);
 
 	if (!check_key_args(key, NULL, 1, 0)) {
 		RETURN_THROWS();

@@ -19,6 +19,10 @@ static inline rlock_lock *lock_from_obj(zend_object *obj)
 }
 
 #define THIS_LOCK() lock_from_obj(Z_OBJ_P(ZEND_THIS))
+/* Declares lock as $this, or returns after throwing when the constructor did not finish. */
+#define READY_LOCK(lock) \
+	rlock_lock *lock = THIS_LOCK(); \
+	if (!rlock_check_ready(lock->name != NULL, "RLock")) RETURN_THROWS()
 
 static void throw_connection_error(const rlock_lock *lock)
 {
@@ -133,10 +137,11 @@ ZEND_METHOD(RLock, acquire)
 		Z_PARAM_LONG(wait_ms)
 	ZEND_PARSE_PARAMETERS_END();
 
+	READY_LOCK(lock);
 	if (rlock_check_ms(wait_ms, 0, RLOCK_WAIT_MAX, 1) == FAILURE) {
 		RETURN_THROWS();
 	}
-	got = lock_acquire(THIS_LOCK(), wait_ms);
+	got = lock_acquire(lock, wait_ms);
 	if (got < 0) {
 		RETURN_THROWS();
 	}
@@ -148,8 +153,9 @@ ZEND_METHOD(RLock, release)
 	int released;
 
 	ZEND_PARSE_PARAMETERS_NONE();
+	READY_LOCK(lock);
 
-	released = lock_release(THIS_LOCK());
+	released = lock_release(lock);
 	if (released < 0) {
 		RETURN_THROWS();
 	}
@@ -158,7 +164,6 @@ ZEND_METHOD(RLock, release)
 
 ZEND_METHOD(RLock, extend)
 {
-	rlock_lock *lock = THIS_LOCK();
 	zend_long ttl = 0;
 	bool ttl_is_null = true;
 	rlock_lease_outcome outcome;
@@ -167,6 +172,7 @@ ZEND_METHOD(RLock, extend)
 		Z_PARAM_OPTIONAL
 		Z_PARAM_LONG_OR_NULL(ttl, ttl_is_null)
 	ZEND_PARSE_PARAMETERS_END();
+	READY_LOCK(lock);
 
 	if (ttl_is_null) {
 		ttl = lock->cfg.ttl;
@@ -205,7 +211,8 @@ ZEND_METHOD(RLock, isAcquired)
 	zend_long ms;
 
 	ZEND_PARSE_PARAMETERS_NONE();
-	if (!lock_remaining(THIS_LOCK(), &ms)) {
+	READY_LOCK(lock);
+	if (!lock_remaining(lock, &ms)) {
 		RETURN_THROWS();
 	}
 	RETURN_BOOL(ms >= 0);
@@ -216,7 +223,8 @@ ZEND_METHOD(RLock, getRemainingTtl)
 	zend_long ms;
 
 	ZEND_PARSE_PARAMETERS_NONE();
-	if (!lock_remaining(THIS_LOCK(), &ms)) {
+	READY_LOCK(lock);
+	if (!lock_remaining(lock, &ms)) {
 		RETURN_THROWS();
 	}
 	RETURN_LONG(ms);
@@ -225,14 +233,14 @@ ZEND_METHOD(RLock, getRemainingTtl)
 ZEND_METHOD(RLock, getName)
 {
 	ZEND_PARSE_PARAMETERS_NONE();
-	RETURN_STR_COPY(THIS_LOCK()->name);
+	READY_LOCK(lock);
+	RETURN_STR_COPY(lock->name);
 }
 
 ZEND_METHOD(RLock, getToken)
 {
-	rlock_lock *lock = THIS_LOCK();
-
 	ZEND_PARSE_PARAMETERS_NONE();
+	READY_LOCK(lock);
 	if (!rlock_lease_is_ours(lock)) {
 		RETURN_NULL();
 	}
@@ -241,9 +249,8 @@ ZEND_METHOD(RLock, getToken)
 
 ZEND_METHOD(RLock, getFencingToken)
 {
-	rlock_lock *lock = THIS_LOCK();
-
 	ZEND_PARSE_PARAMETERS_NONE();
+	READY_LOCK(lock);
 	if (!lock->cfg.fencing || !rlock_lease_is_ours(lock)) {
 		RETURN_NULL();
 	}
@@ -268,7 +275,6 @@ static bool release_after_callback(rlock_lock *lock)
 
 ZEND_METHOD(RLock, synchronized)
 {
-	rlock_lock *lock = THIS_LOCK();
 	zend_fcall_info fci;
 	zend_fcall_info_cache fcc;
 	zend_long wait_ms = 0;
@@ -280,6 +286,7 @@ ZEND_METHOD(RLock, synchronized)
 		Z_PARAM_OPTIONAL
 		Z_PARAM_LONG(wait_ms)
 	ZEND_PARSE_PARAMETERS_END();
+	READY_LOCK(lock);
 
 	if (rlock_check_ms(wait_ms, 0, RLOCK_WAIT_MAX, 2) == FAILURE) {
 		RETURN_THROWS();
