@@ -21,6 +21,7 @@
 #include "watchdog.h"
 #include "cluster.h"
 #include "idempotency.h"
+#include "keys.h"
 
 #define RLOCK_SCOPE_MAX 256
 #define WAITER_GRACE_MS 1000
@@ -72,17 +73,11 @@ static void throw_connection_error(rlock_idem *idem)
 
 static void claim_init(rlock_idem *idem, idem_claim *claim, const zend_string *key)
 {
-	zend_string *name = zend_string_concat3("idem:", 5, ZSTR_VAL(idem->scope), ZSTR_LEN(idem->scope),
-		":", 1);
-
-	name = zend_string_extend(name, ZSTR_LEN(name) + ZSTR_LEN(key), 0);
-	memcpy(ZSTR_VAL(name) + ZSTR_LEN(name) - ZSTR_LEN(key), ZSTR_VAL(key), ZSTR_LEN(key) + 1);
-	claim->keys[0] = rlock_lock_key(idem->cfg.prefix, name, "");
-	claim->keys[1] = rlock_lock_key(idem->cfg.prefix, name, ":w");
+	claim->keys[0] = rlock_record_key(idem->cfg.prefix, idem->scope, key, RLOCK_KEY_RECORD);
+	claim->keys[1] = rlock_record_key(idem->cfg.prefix, idem->scope, key, RLOCK_KEY_RECORD_WAIT);
 	claim->watch_id = 0;
 	claim->pid = rlock_pid();
 	claim->token[0] = '\0';
-	zend_string_release(name);
 }
 
 static void claim_dtor(idem_claim *claim)

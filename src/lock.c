@@ -9,6 +9,7 @@
 #include "errors.h"
 #include "watchdog.h"
 #include "redlock.h"
+#include "keys.h"
 
 zend_class_entry *rlock_ce_lock;
 static zend_object_handlers lock_handlers;
@@ -122,9 +123,9 @@ ZEND_METHOD(RLock, __construct)
 		RETURN_THROWS();
 	}
 	lock->name = zend_string_copy(name);
-	lock->keys[0] = rlock_lock_key(lock->cfg.prefix, name, "");
-	lock->keys[1] = rlock_lock_key(lock->cfg.prefix, name, ":q");
-	lock->keys[2] = rlock_lock_key(lock->cfg.prefix, name, ":fence");
+	lock->keys[0] = rlock_lock_key(lock->cfg.prefix, name, RLOCK_KEY_LOCK);
+	lock->keys[1] = rlock_lock_key(lock->cfg.prefix, name, RLOCK_KEY_LOCK_QUEUE);
+	lock->keys[2] = rlock_lock_key(lock->cfg.prefix, name, RLOCK_KEY_LOCK_FENCE);
 }
 
 ZEND_METHOD(RLock, acquire)
@@ -257,15 +258,19 @@ ZEND_METHOD(RLock, getFencingToken)
 	RETURN_LONG(lock->fence);
 }
 
-/* Releases after the callback ran; the callback's exception, if any, stays the
- * one the caller sees (a release failure is chained to it). */
-static bool release_after_callback(rlock_lock *lock)
+/* After the callback ran: releases the lock when we took it (the callback's
+ * exception, if any, stays the one the caller sees; a release failure is
+ * chained to it). False when the lock was lost before the section ended. */
+static bool end_section(rlock_lock *lock, bool release)
 {
 	zend_object *callback_exception;
 	int released;
 
 	if (!rlock_lease_is_ours(lock)) {
-		return !lock->lost;
+		return !lock->lost; /* lost, or released by the callback itself */
+	}
+	if (!release) {
+		return true;
 	}
 	callback_exception = rlock_exception_set_aside();
 	released = lock_release(lock);
@@ -279,7 +284,7 @@ ZEND_METHOD(RLock, synchronized)
 	zend_fcall_info_cache fcc;
 	zend_long wait_ms = 0;
 	zval self;
-	int got;
+	bool nested;
 
 	ZEND_PARSE_PARAMETERS_START(1, 2)
 		Z_PARAM_FUNC(fci, fcc)
@@ -291,14 +296,20 @@ ZEND_METHOD(RLock, synchronized)
 	if (rlock_check_ms(wait_ms, 0, RLOCK_WAIT_MAX, 2) == FAILURE) {
 		RETURN_THROWS();
 	}
-	got = lock_acquire(lock, wait_ms);
-	if (got < 0) {
-		RETURN_THROWS();
-	}
-	if (!got) {
-		zend_throw_exception_ex(rlock_ce_timeout_exception, 0,
-			"could not acquire lock \"%s\" within " ZEND_LONG_FMT " ms", ZSTR_VAL(lock->name), wait_ms);
-		RETURN_THROWS();
+	/* Inside a section that already holds the lock (an outer synchronized(), or
+	 * acquire()), the section runs as part of it: whoever took the lock frees it. */
+	nested = rlock_lease_is_ours(lock);
+	if (!nested) {
+		int got = lock_acquire(lock, wait_ms);
+
+		if (got < 0) {
+			RETURN_THROWS();
+		}
+		if (!got) {
+			zend_throw_exception_ex(rlock_ce_timeout_exception, 0,
+				"could not acquire lock \"%s\" within " ZEND_LONG_FMT " ms", ZSTR_VAL(lock->name), wait_ms);
+			RETURN_THROWS();
+		}
 	}
 
 	ZVAL_OBJ(&self, &lock->std);
@@ -307,7 +318,7 @@ ZEND_METHOD(RLock, synchronized)
 	fci.param_count = 1;
 	zend_call_function(&fci, &fcc);
 
-	if (!release_after_callback(lock) && !EG(exception)) {
+	if (!end_section(lock, !nested) && !EG(exception)) {
 		zend_throw_exception_ex(rlock_ce_lost_exception, 0,
 			"lock \"%s\" was lost before the critical section ended", ZSTR_VAL(lock->name));
 	}
@@ -336,7 +347,7 @@ ZEND_METHOD(RLock, forceRelease)
 	if (rlock_check_name(name, 1) == FAILURE || rlock_config_init(&cfg, options, RLOCK_FOR_LOCK, 2) == FAILURE) {
 		RETURN_THROWS();
 	}
-	key = rlock_lock_key(cfg.prefix, name, "");
+	key = rlock_lock_key(cfg.prefix, name, RLOCK_KEY_LOCK);
 	if (cfg.master_count) {
 		bool ok = rlock_redlock_delete(&cfg, key, &deleted);
 

@@ -5,6 +5,7 @@
 #include "php_rlock.h"
 #include "options.h"
 #include "cluster.h"
+#include "keys.h"
 
 typedef zend_result (*option_handler)(rlock_config *cfg, const char *key, zval *value, uint32_t arg);
 
@@ -345,6 +346,17 @@ zend_result rlock_config_init(rlock_config *cfg, HashTable *options, unsigned ki
 		rlock_config_dtor(cfg);
 		return FAILURE;
 	}
+	if (cfg->cluster && rlock_prefix_scatters_slots(cfg->prefix)) {
+		if (options && zend_hash_str_exists(options, "prefix", sizeof("prefix") - 1)) {
+			zend_argument_value_error(arg_num, "option \"prefix\" must not hold an empty hash tag \"{}\" "
+				"with \"cluster\": the keys of one lock would land in different slots");
+		} else {
+			zend_value_error("rlock.prefix must not hold an empty hash tag \"{}\" with a Redis Cluster: "
+				"the keys of one lock would land in different slots");
+		}
+		rlock_config_dtor(cfg);
+		return FAILURE;
+	}
 	if (cfg->master_count) {
 		/* Redlock: a master that does not answer at once sits this round out and the
 		 * majority decides, so its timeouts are short unless asked otherwise. */
@@ -426,20 +438,4 @@ zend_result rlock_check_ms(zend_long ms, zend_long min, zend_long max, uint32_t 
 		return FAILURE;
 	}
 	return SUCCESS;
-}
-
-zend_string *rlock_lock_key(const zend_string *prefix, const zend_string *name, const char *suffix)
-{
-	size_t suffix_len = strlen(suffix);
-	zend_string *key = zend_string_alloc(ZSTR_LEN(prefix) + ZSTR_LEN(name) + 2 + suffix_len, 0);
-	char *p = ZSTR_VAL(key);
-
-	memcpy(p, ZSTR_VAL(prefix), ZSTR_LEN(prefix));
-	p += ZSTR_LEN(prefix);
-	*p++ = '{';
-	memcpy(p, ZSTR_VAL(name), ZSTR_LEN(name));
-	p += ZSTR_LEN(name);
-	*p++ = '}';
-	memcpy(p, suffix, suffix_len + 1);
-	return key;
 }

@@ -65,8 +65,4 @@ zend_result rlock_check_name(const zend_string *name, uint32_t arg_num);
 /* A millisecond count within [min, max], or a ValueError naming argument arg_num. */
 zend_result rlock_check_ms(zend_long ms, zend_long min, zend_long max, uint32_t arg_num);
 
-/* A Redis key of a lock: prefix{name}suffix, the braces keeping every key of
- * one lock (the lock itself, its wait queue) in one Redis Cluster slot. */
-zend_string *rlock_lock_key(const zend_string *prefix, const zend_string *name, const char *suffix);
-
 #endif
