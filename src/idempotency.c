@@ -210,6 +210,10 @@ static zend_string *encode_value(rlock_idem *idem, zval *value, const zend_strin
 	php_var_serialize(&buf, value, &state);
 	PHP_VAR_SERIALIZE_DESTROY(state);
 	smart_str_0(&buf);
+	if (rlock_engine_unwinding()) {
+		smart_str_free(&buf); /* exit() in __serialize() or __sleep(): nothing to store */
+		return NULL;
+	}
 	if (EG(exception)) {
 		/* e.g. a Closure: the work is done, so the key is done; duplicates get an error */
 		zend_object *why = rlock_exception_set_aside();
@@ -441,12 +445,19 @@ static bool check_key_args(const zend_string *key, const zend_string *fingerprin
 	return true;
 }
 
-/* Stores the outcome of our run: 1 stored, 0 claim lost, -1 Redis failed. */
+/* finish_with_value(): nothing was stored, the engine unwinds (exit() while serializing). */
+#define FINISH_UNWOUND (-2)
+
+/* Stores the outcome of our run: 1 stored, 0 claim lost, -1 Redis failed, or FINISH_UNWOUND. */
 static int finish_with_value(rlock_idem *idem, idem_claim *claim, zval *value, const zend_string *key)
 {
 	zend_string *payload = encode_value(idem, value, key);
-	int finished = claim_finish(idem, claim, "done", payload);
+	int finished;
 
+	if (!payload) {
+		return FINISH_UNWOUND;
+	}
+	finished = claim_finish(idem, claim, "done", payload);
 	zend_string_release(payload);
 	return finished;
 }
@@ -502,14 +513,18 @@ static zend_object *idem_create(zend_class_entry *ce)
 	return &idem->std;
 }
 
-/* Claims begun and never completed: stop renewing them; with on_error
- * "release" give them up at once (only in the process that took them). */
-static void abandon_claims(rlock_idem *idem, HashTable *claims)
+/* Claims never completed: stop renewing them. A begin() claim whose object is
+ * destroyed while the request goes on follows on_error ("release" gives it up,
+ * in the process that took it). At request end — exit(), a fatal error, an
+ * uncaught exception, a forgotten complete() — and for a run() cut short, the
+ * work may have been done: the claim ends with its lease, never sooner. */
+static void abandon_claims(rlock_idem *idem, HashTable *claims, bool may_release)
 {
 	idem_claim *claim;
 
 	ZEND_HASH_FOREACH_PTR(claims, claim) {
-		if (claim->pid == rlock_pid() && idem->cfg.on_error == RLOCK_ON_ERROR_RELEASE) {
+		if (may_release && claim->pid == rlock_pid() && idem->cfg.on_error == RLOCK_ON_ERROR_RELEASE
+				&& !rlock_request_ending()) {
 			claim_abort(idem, claim);
 		}
 	} ZEND_HASH_FOREACH_END();
@@ -520,8 +535,8 @@ static void idem_free(zend_object *obj)
 {
 	rlock_idem *idem = idem_from_obj(obj);
 
-	abandon_claims(idem, &idem->claims);
-	abandon_claims(idem, &idem->running);
+	abandon_claims(idem, &idem->claims, true);
+	abandon_claims(idem, &idem->running, false);
 	if (idem->scope) {
 		zend_string_release(idem->scope);
 	}
@@ -567,6 +582,32 @@ ZEND_METHOD(RLockIdempotency, __construct)
 	idem->scope = zend_string_copy(scope);
 }
 
+/* After run()'s $fn: stores its value, or applies on_error to its exception.
+ * Left to its lease: the claim of a parent process (a fork child of the
+ * claimer returned or threw here), and an exit() — outcome unknown. */
+static void settle_run(rlock_idem *idem, idem_claim *claim, const zend_string *key, zval *return_value)
+{
+	int finished;
+
+	if (claim->pid != rlock_pid() || rlock_engine_unwinding()) {
+		return;
+	}
+	if (EG(exception)) {
+		apply_on_error(idem, claim);
+		return;
+	}
+	finished = finish_with_value(idem, claim, return_value, key);
+	if (finished <= 0) {
+		zval_ptr_dtor(return_value);
+		ZVAL_NULL(return_value);
+		if (finished == -1) {
+			throw_connection_error(idem);
+		} else if (finished == 0) {
+			throw_claim_lost(key);
+		}
+	}
+}
+
 ZEND_METHOD(RLockIdempotency, run)
 {
 	zend_string *key, *fingerprint = NULL;
@@ -596,17 +637,7 @@ ZEND_METHOD(RLockIdempotency, run)
 		fci.retval = return_value;
 		fci.param_count = 0;
 		zend_call_function(&fci, &fcc);
-		if (EG(exception)) {
-			apply_on_error(idem, claim);
-		} else {
-			int finished = finish_with_value(idem, claim, return_value, key);
-
-			if (finished <= 0) {
-				zval_ptr_dtor(return_value);
-				ZVAL_NULL(return_value);
-				finished < 0 ? throw_connection_error(idem) : throw_claim_lost(key);
-			}
-		}
+		settle_run(idem, claim, key, return_value);
 	}
 	zend_hash_index_del(&idem->running, slot); /* unwatches and frees the claim */
 }
@@ -680,7 +711,15 @@ ZEND_METHOD(RLockIdempotency, complete)
 	if (!(claim = begun_claim(idem, key, "complete"))) {
 		RETURN_THROWS();
 	}
+	if (claim->pid != rlock_pid()) {
+		zend_throw_exception_ex(rlock_ce_exception, 0, "key \"%s\" was begun by process %ld: "
+			"only that process can complete it, not a fork child", ZSTR_VAL(key), (long) claim->pid);
+		RETURN_THROWS();
+	}
 	finished = finish_with_value(idem, claim, result, key);
+	if (finished == FINISH_UNWOUND) {
+		RETURN_THROWS(); /* the claim stays open, and ends with its lease */
+	}
 	if (finished < 0) {
 		throw_connection_error(idem); /* the claim stays open: complete() may be retried */
 		RETURN_THROWS();
@@ -705,6 +744,9 @@ ZEND_METHOD(RLockIdempotency, abort)
 
 	if (!(claim = begun_claim(idem, key, "abort"))) {
 		RETURN_THROWS();
+	}
+	if (claim->pid != rlock_pid()) {
+		RETURN_FALSE; /* a fork child's copy: the claim is its parent's */
 	}
 	aborted = claim_abort(idem, claim);
 	if (aborted < 0) {
