@@ -52,7 +52,10 @@ static zend_result resolve_server(rlock_config *cfg, const char *uri, size_t len
 
 	cfg->conn = rlock_pool_get(uri, len, &why);
 	if (!cfg->conn) {
-		zend_argument_value_error(arg, "option \"servers\" has a malformed URI \"%s\": %s", uri, why);
+		zend_string *shown = rlock_uri_redact(uri, len);
+
+		zend_argument_value_error(arg, "option \"servers\" has a malformed URI \"%s\": %s", ZSTR_VAL(shown), why);
+		zend_string_release(shown);
 		return FAILURE;
 	}
 	return SUCCESS;
@@ -91,8 +94,8 @@ static zend_result opt_servers(rlock_config *cfg, const char *key, zval *value, 
 		}
 		for (int i = 0; i < cfg->master_count; i++) {
 			if (cfg->masters[i] == cfg->conn) {
-				zend_argument_value_error(arg, "option \"%s\" lists the server \"%s\" twice",
-					key, Z_STRVAL_P(uri));
+				zend_argument_value_error(arg, "option \"%s\" lists the server %s twice",
+					key, cfg->conn->server.display);
 				return FAILURE;
 			}
 		}
