@@ -81,6 +81,20 @@ static ZEND_INI_MH(OnUpdatePrefix)
 	return OnUpdateString(entry, new_value, mh_arg1, mh_arg2, mh_arg3, stage);
 }
 
+static ZEND_INI_MH(OnUpdateAllowedClasses)
+{
+	bool every_class;
+	HashTable *names;
+	const char *why = NULL;
+
+	if (rlock_allowed_classes_parse(ZSTR_VAL(new_value), &every_class, &names, &why) == FAILURE) {
+		php_error_docref(NULL, E_WARNING, "rlock.allowed_classes is malformed: %s", why);
+		return FAILURE;
+	}
+	rlock_allowed_classes_free(&names);
+	return OnUpdateString(entry, new_value, mh_arg1, mh_arg2, mh_arg3, stage);
+}
+
 /* phpinfo() shows rlock.servers with its password written ***. */
 static ZEND_INI_DISP(display_servers)
 {
@@ -103,6 +117,8 @@ static ZEND_INI_DISP(display_servers)
 PHP_INI_BEGIN()
 	STD_PHP_INI_ENTRY_EX("rlock.servers", "redis://127.0.0.1:6379", PHP_INI_SYSTEM | PHP_INI_PERDIR,
 		OnUpdateServers, servers, zend_rlock_globals, rlock_globals, display_servers)
+	STD_PHP_INI_ENTRY("rlock.allowed_classes", "", PHP_INI_ALL,
+		OnUpdateAllowedClasses, allowed_classes, zend_rlock_globals, rlock_globals)
 	STD_PHP_INI_ENTRY("rlock.prefix", "rlock:", PHP_INI_ALL,
 		OnUpdatePrefix, prefix, zend_rlock_globals, rlock_globals)
 	STD_PHP_INI_ENTRY("rlock.default_ttl", "30000", PHP_INI_ALL,

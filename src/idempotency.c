@@ -265,15 +265,23 @@ static zend_string *encode_exception(zend_object *exception)
 	return buf.s;
 }
 
-static bool decode_serialized(const char *data, size_t len, zval *out)
+/* unserialize() with allowed_classes: every class, the names cfg lists, or none
+ * (cfg NULL): a stored record is data anyone who can write to Redis can shape. */
+static bool decode_serialized(const char *data, size_t len, const rlock_config *cfg, zval *out)
 {
 	const unsigned char *p = (const unsigned char *) data;
 	php_unserialize_data_t state;
+	HashTable no_class;
 	bool ok;
 
+	zend_hash_init(&no_class, 0, NULL, NULL, 0);
 	PHP_VAR_UNSERIALIZE_INIT(state);
+	if (!cfg || !cfg->every_class) {
+		php_var_unserialize_set_allowed_classes(state, cfg && cfg->allowed_classes ? cfg->allowed_classes : &no_class);
+	}
 	ok = php_var_unserialize(out, &p, p + len, &state);
 	PHP_VAR_UNSERIALIZE_DESTROY(state);
+	zend_hash_destroy(&no_class);
 	if (!ok) {
 		zval_ptr_dtor(out);
 		ZVAL_UNDEF(out);
@@ -281,13 +289,35 @@ static bool decode_serialized(const char *data, size_t len, zval *out)
 	return ok;
 }
 
+/* A stored failure names its class: re-created only when allowed_classes allows
+ * it or PHP itself defines it (no user code runs then); looked up without
+ * autoloading otherwise, since an autoloader turns a name into a file to include. */
+static zend_class_entry *replayable_exception_class(const rlock_config *cfg, zend_string *name)
+{
+	zend_class_entry *ce;
+	bool allowed = cfg->every_class;
+
+	if (!allowed && cfg->allowed_classes) {
+		zend_string *lowercased = zend_string_tolower(name);
+
+		allowed = zend_hash_exists(cfg->allowed_classes, lowercased);
+		zend_string_release(lowercased);
+	}
+	ce = zend_lookup_class_ex(name, NULL, allowed ? 0 : ZEND_FETCH_CLASS_NO_AUTOLOAD);
+	if (!ce || (!allowed && ce->type != ZEND_INTERNAL_CLASS) || !instanceof_function(ce, zend_ce_throwable)
+			|| (ce->ce_flags & (ZEND_ACC_INTERFACE | ZEND_ACC_ABSTRACT | ZEND_ACC_TRAIT | ZEND_ACC_ENUM))) {
+		return NULL;
+	}
+	return ce;
+}
+
 /* Throws again what the first run threw: the same class, message and code. */
-static void replay_exception(const char *data, size_t len, const zend_string *key)
+static void replay_exception(const rlock_config *cfg, const char *data, size_t len, const zend_string *key)
 {
 	zval parts, exception, *class_name, *message, *code;
 	zend_class_entry *ce = NULL;
 
-	if (!decode_serialized(data, len, &parts) || Z_TYPE(parts) != IS_ARRAY
+	if (!decode_serialized(data, len, NULL, &parts) || Z_TYPE(parts) != IS_ARRAY
 			|| !(class_name = zend_hash_index_find(Z_ARRVAL(parts), 0)) || Z_TYPE_P(class_name) != IS_STRING
 			|| !(message = zend_hash_index_find(Z_ARRVAL(parts), 1)) || Z_TYPE_P(message) != IS_STRING
 			|| !(code = zend_hash_index_find(Z_ARRVAL(parts), 2)) || Z_TYPE_P(code) != IS_LONG) {
@@ -295,10 +325,8 @@ static void replay_exception(const char *data, size_t len, const zend_string *ke
 		zval_ptr_dtor(&parts);
 		return;
 	}
-	ce = zend_lookup_class(Z_STR_P(class_name));
-	if (ce && instanceof_function(ce, zend_ce_throwable)
-			&& !(ce->ce_flags & (ZEND_ACC_INTERFACE | ZEND_ACC_ABSTRACT | ZEND_ACC_TRAIT))
-			&& object_init_ex(&exception, ce) == SUCCESS) {
+	ce = replayable_exception_class(cfg, Z_STR_P(class_name));
+	if (ce && object_init_ex(&exception, ce) == SUCCESS) {
 		zend_class_entry *base = zend_get_exception_base(Z_OBJ(exception));
 
 		zend_update_property_ex(base, Z_OBJ(exception), ZSTR_KNOWN(ZEND_STR_MESSAGE), message);
@@ -312,13 +340,14 @@ static void replay_exception(const char *data, size_t len, const zend_string *ke
 }
 
 /* A duplicate's answer: the stored value in *result, or a thrown exception. */
-static claim_outcome replay(const char *state, const char *data, size_t len, const zend_string *key, zval *result)
+static claim_outcome replay(const rlock_config *cfg, const char *state, const char *data, size_t len,
+	const zend_string *key, zval *result)
 {
 	if (strcmp(state, "failed") == 0 && len > 0 && data[0] == STORED_EXCEPTION) {
-		replay_exception(data + 1, len - 1, key);
+		replay_exception(cfg, data + 1, len - 1, key);
 		return CLAIM_THREW;
 	}
-	if (len > 0 && data[0] == STORED_VALUE && decode_serialized(data + 1, len - 1, result)) {
+	if (len > 0 && data[0] == STORED_VALUE && decode_serialized(data + 1, len - 1, cfg, result)) {
 		return CLAIM_REPLAYED;
 	}
 	if (len > 0 && data[0] == STORED_TOO_LARGE) {
@@ -408,8 +437,8 @@ static claim_outcome claim_key(rlock_idem *idem, idem_claim *claim, const zend_s
 		}
 		if (strcmp(state, "running") != 0) {
 			claim_outcome outcome = reply->elements == 2 && reply->element[1]->type == REDIS_REPLY_STRING
-				? replay(state, reply->element[1]->str, reply->element[1]->len, key, result)
-				: replay(state, "", 0, key, result);
+				? replay(&idem->cfg, state, reply->element[1]->str, reply->element[1]->len, key, result)
+				: replay(&idem->cfg, state, "", 0, key, result);
 			freeReplyObject(reply);
 			return outcome;
 		}
