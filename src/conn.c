@@ -1,5 +1,6 @@
 /* rlock: the per-worker hiredis connections — lazy connect, fork check, reconnect. */
 #include <errno.h>
+#include <poll.h>
 #include <unistd.h>
 #include "php.h"
 #include "php_rlock.h"
@@ -8,11 +9,14 @@
 #include "connect.h"
 #include "cluster.h"
 #include "clock.h"
+#include "interrupt.h"
 
 static void conn_set_error(rlock_conn *c, const char *what, const char *detail)
 {
 	snprintf(c->error, sizeof(c->error), "%s %s: %s", what, c->server.display, detail);
 }
+
+static void drop_deferred(rlock_conn *c);
 
 static void conn_close(rlock_conn *c)
 {
@@ -38,6 +42,7 @@ static void conn_dtor(zval *zv)
 
 	conn_close(c);
 	rlock_conn_close_subscriber(c);
+	drop_deferred(c);
 	rlock_server_free(&c->server);
 	pefree(c, 1);
 }
@@ -159,22 +164,19 @@ static char *put_decimal(char *p, size_t n)
 	return p;
 }
 
-/* Queues one command in ctx's output buffer. The command is RESP-encoded here:
- * hiredis' own formatter (sdscatfmt) costs more CPU than the rest of the client
- * side of a round trip together. */
-static bool conn_append(redisContext *ctx, int argc, const char **argv, const size_t *argvlen)
+static size_t resp_size(int argc, const size_t *argvlen)
 {
-	char stack[1024], *buf = stack, *p;
 	size_t len = 16;
-	bool ok;
 
 	for (int i = 0; i < argc; i++) {
 		len += argvlen[i] + 26;
 	}
-	if (len > sizeof(stack) && !(buf = malloc(len))) {
-		return false;
-	}
-	p = buf;
+	return len;
+}
+
+/* Writes one command in RESP into p (resp_size() bytes); returns its end. */
+static char *resp_write(char *p, int argc, const char **argv, const size_t *argvlen)
+{
 	*p++ = '*';
 	p = put_decimal(p, (size_t) argc);
 	*p++ = '\r';
@@ -189,38 +191,167 @@ static bool conn_append(redisContext *ctx, int argc, const char **argv, const si
 		*p++ = '\r';
 		*p++ = '\n';
 	}
-	ok = redisAppendFormattedCommand(ctx, buf, p - buf) == REDIS_OK;
+	return p;
+}
+
+/* Queues one command in ctx's output buffer. The command is RESP-encoded here:
+ * hiredis' own formatter (sdscatfmt) costs more CPU than the rest of the client
+ * side of a round trip together. */
+static bool conn_append(redisContext *ctx, int argc, const char **argv, const size_t *argvlen)
+{
+	char stack[1024], *buf = stack, *end;
+	size_t len = resp_size(argc, argvlen);
+	bool ok;
+
+	if (len > sizeof(stack) && !(buf = malloc(len))) {
+		return false;
+	}
+	end = resp_write(buf, argc, argv, argvlen);
+	ok = redisAppendFormattedCommand(ctx, buf, end - buf) == REDIS_OK;
 	if (buf != stack) {
 		free(buf);
 	}
 	return ok;
 }
 
-/* One command, one reply. */
-static redisReply *conn_roundtrip(redisContext *ctx, int argc, const char **argv, const size_t *argvlen)
+static void drop_deferred(rlock_conn *c)
 {
+	for (int i = 0; i < c->deferred_count; i++) {
+		free(c->deferred[i]);
+	}
+	c->deferred_count = 0;
+}
+
+void rlock_conn_defer(rlock_conn *c, int argc, const char **argv, const size_t *argvlen)
+{
+	char *buf = malloc(resp_size(argc, argvlen));
+
+	if (!buf) {
+		return;
+	}
+	if (c->deferred_pid != rlock_pid()) {
+		drop_deferred(c); /* a fork parent's clean-ups are the parent's to send */
+		c->deferred_pid = rlock_pid();
+	}
+	if (c->deferred_count == RLOCK_CONN_DEFERRED_MAX) {
+		free(c->deferred[0]);
+		memmove(c->deferred, c->deferred + 1, (RLOCK_CONN_DEFERRED_MAX - 1) * sizeof(c->deferred[0]));
+		memmove(c->deferred_len, c->deferred_len + 1, (RLOCK_CONN_DEFERRED_MAX - 1) * sizeof(c->deferred_len[0]));
+		c->deferred_count--;
+	}
+	c->deferred_len[c->deferred_count] = resp_write(buf, argc, argv, argvlen) - buf;
+	c->deferred[c->deferred_count++] = buf;
+}
+
+/* Sends the deferred clean-ups ahead of the next command: they share its round trip. */
+static bool append_deferred(rlock_conn *c)
+{
+	if (c->deferred_pid != rlock_pid()) {
+		drop_deferred(c);
+	}
+	for (int i = 0; i < c->deferred_count; i++) {
+		if (redisAppendFormattedCommand(c->ctx, c->deferred[i], c->deferred_len[i]) != REDIS_OK) {
+			return false;
+		}
+	}
+	return true;
+}
+
+typedef enum { READ_OK, READ_IO, READ_TIMEOUT, READ_INTERRUPTED } read_result;
+
+/* Writes out what was appended and reads one reply by the deadline — with
+ * poll(), not hiredis' blocking read, whose timeout starts over after every
+ * signal; a due PHP signal handler runs meanwhile. */
+static read_result conn_read(rlock_conn *c, int64_t deadline, void **reply)
+{
+	int written = 0;
+
+	*reply = NULL;
+	while (!written) {
+		if (redisBufferWrite(c->ctx, &written) != REDIS_OK) {
+			return READ_IO;
+		}
+	}
+	for (;;) {
+		struct pollfd pfd = {c->ctx->fd, POLLIN, 0};
+		int64_t left;
+		int ready;
+
+		if (redisGetReplyFromReader(c->ctx, reply) != REDIS_OK) {
+			return READ_IO;
+		}
+		if (*reply) {
+			return READ_OK;
+		}
+		if ((left = deadline - rlock_now_us()) <= 0) {
+			return READ_TIMEOUT;
+		}
+		ready = poll(&pfd, 1, (int) MIN((left + 999) / 1000, INT_MAX));
+		if (ready < 0 && errno == EINTR) {
+			if (rlock_wait_interrupted()) {
+				return READ_INTERRUPTED;
+			}
+		} else if (ready < 0 || (ready > 0 && redisBufferRead(c->ctx) != REDIS_OK)) {
+			return READ_IO;
+		}
+	}
+}
+
+/* One command, one reply, within read_timeout; the deferred clean-ups go out
+ * ahead of it and their replies are dropped (kept queued if one does not come:
+ * they are idempotent and go out again with the next command). */
+static redisReply *conn_roundtrip(rlock_conn *c, int argc, const char **argv, const size_t *argvlen,
+	read_result *result)
+{
+	int64_t deadline = rlock_now_us() + (int64_t) c->read_timeout * 1000;
 	void *reply = NULL;
 
-	if (conn_append(ctx, argc, argv, argvlen)) {
-		redisGetReply(ctx, &reply);
+	if (!append_deferred(c) || !conn_append(c->ctx, argc, argv, argvlen)) {
+		*result = READ_IO;
+		return NULL;
 	}
+	for (int i = 0; i < c->deferred_count; i++) {
+		if ((*result = conn_read(c, deadline, &reply)) != READ_OK) {
+			return NULL;
+		}
+		freeReplyObject(reply);
+	}
+	drop_deferred(c);
+	*result = conn_read(c, deadline, &reply);
 	return reply;
+}
+
+/* After a failed round trip: says why in c->error and closes the connection
+ * (a reply still owed on it would answer the next command). */
+static void conn_failed(rlock_conn *c, read_result result, int saved_errno)
+{
+	if (result == READ_TIMEOUT) {
+		rlock_conn_timed_out(c);
+	} else if (result == READ_INTERRUPTED) {
+		conn_set_error(c, "interrupted while waiting for", "a signal handler threw, or the time limit struck");
+		conn_close(c);
+		RLOCK_G(stats).connection_errors++;
+	} else {
+		rlock_conn_fail(c, saved_errno);
+	}
 }
 
 redisReply *rlock_conn_command(rlock_conn *c, const rlock_timeouts *t,
 	int argc, const char **argv, const size_t *argvlen)
 {
 	bool reused = rlock_conn_reusable(c);
+	read_result result;
 	redisReply *reply;
 
 	c->resent = false;
+	c->timed_out = false;
 	if (!conn_ready(c, t)) {
 		RLOCK_G(stats).connection_errors++;
 		return NULL;
 	}
 	RLOCK_G(stats).commands++;
-	reply = conn_roundtrip(c->ctx, argc, argv, argvlen);
-	if (!reply && reused && conn_went_away(c->ctx, errno)) {
+	reply = conn_roundtrip(c, argc, argv, argvlen, &result);
+	if (!reply && result == READ_IO && reused && conn_went_away(c->ctx, errno)) {
 		conn_close(c);
 		if (!conn_ready(c, t)) {
 			RLOCK_G(stats).connection_errors++;
@@ -229,10 +360,10 @@ redisReply *rlock_conn_command(rlock_conn *c, const rlock_timeouts *t,
 		RLOCK_G(stats).reconnects++;
 		c->resent = true;
 		RLOCK_G(stats).commands++;
-		reply = conn_roundtrip(c->ctx, argc, argv, argvlen);
+		reply = conn_roundtrip(c, argc, argv, argvlen, &result);
 	}
 	if (!reply) {
-		rlock_conn_fail(c, errno);
+		conn_failed(c, result, errno);
 	}
 	return reply;
 }
@@ -304,7 +435,9 @@ redisReply *rlock_conn_routed(rlock_conn **cp, const rlock_timeouts *t,
 			if ((!error_is(reply, "TRYAGAIN") && !error_is(reply, "CLUSTERDOWN")) || rlock_now_us() >= give_up) {
 				return reply;
 			}
-			rlock_sleep_us(MIN(5000 * (attempt + 1), 50000)); /* a resharding or failover in progress */
+			if (!rlock_pause_us(MIN(5000 * (attempt + 1), 50000))) { /* a resharding or failover in progress */
+				return reply;
+			}
 		}
 		freeReplyObject(reply);
 	}
@@ -354,6 +487,7 @@ bool rlock_conn_went_away(const rlock_conn *c, int saved_errno)
 void rlock_conn_fail(rlock_conn *c, int saved_errno)
 {
 	if (c->ctx) {
+		c->timed_out = c->ctx->err == REDIS_ERR_IO && (saved_errno == EAGAIN || saved_errno == EWOULDBLOCK);
 		rlock_describe_io_error(c->error, sizeof(c->error), &c->server, c->ctx, saved_errno, c->read_timeout);
 	}
 	conn_close(c);
@@ -363,6 +497,7 @@ void rlock_conn_fail(rlock_conn *c, int saved_errno)
 void rlock_conn_timed_out(rlock_conn *c)
 {
 	rlock_describe_timeout(c->error, sizeof(c->error), &c->server, c->read_timeout);
+	c->timed_out = true;
 	conn_close(c);
 	RLOCK_G(stats).connection_errors++;
 }

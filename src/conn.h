@@ -7,6 +7,7 @@
 #include "uri.h"
 
 #define RLOCK_CONN_ERROR_MAX 256
+#define RLOCK_CONN_DEFERRED_MAX 4
 
 typedef struct rlock_timeouts {
 	zend_long connect_ms;
@@ -23,6 +24,13 @@ typedef struct rlock_conn {
 	zend_long read_timeout;  /* what ctx has now, to skip needless setsockopt */
 	bool connect_failed;     /* the last failure was at connect time */
 	bool resent;             /* the last command went out twice (see rlock_conn_command) */
+	bool timed_out;          /* the last command got no reply within read_timeout */
+	/* Clean-ups of commands that timed out, sent ahead of the next command
+	 * (RESP-encoded, malloc'd; their replies are read and dropped). */
+	char *deferred[RLOCK_CONN_DEFERRED_MAX];
+	size_t deferred_len[RLOCK_CONN_DEFERRED_MAX];
+	int deferred_count;
+	pid_t deferred_pid;
 	redisContext *sub;       /* subscriber for wake-ups (src/wait.c); NULL until a wait */
 	pid_t sub_pid;
 	char wake_channel[48];   /* this process's channel on sub */
@@ -61,6 +69,12 @@ redisReply *rlock_conn_routed(rlock_conn **cp, const rlock_timeouts *t,
 /* Like rlock_conn_routed(), but an error reply is also a failure (NULL). */
 redisReply *rlock_conn_call(rlock_conn **cp, const rlock_timeouts *t,
 	int argc, const char **argv, const size_t *argvlen);
+
+/* Queues an idempotent command to go out ahead of the next one on c, its reply
+ * dropped: the clean-up after a command that timed out, which would otherwise
+ * cost a second read_timeout now. Kept until a reply to it is read (a full
+ * queue drops the oldest: what it undoes ends with its TTL anyway). */
+void rlock_conn_defer(rlock_conn *c, int argc, const char **argv, const size_t *argvlen);
 
 /* For a fan-out over several servers (src/fanout.c): queues one command and
  * writes it out without waiting for the reply. false with c->error set (and

@@ -9,6 +9,7 @@
 #include "php.h"
 #include "php_rlock.h"
 #include "clock.h"
+#include "interrupt.h"
 #include "fanout.h"
 
 /* How long a master that timed out is left alone. */
@@ -91,7 +92,7 @@ int rlock_fanout(rlock_conn *const *conns, int n, const rlock_timeouts *t,
 			}
 		}
 		ready = poll(pfd, k, (int) MIN((left + 999) / 1000, INT_MAX));
-		if (ready < 0 && errno != EINTR) {
+		if (ready < 0 && (errno != EINTR || rlock_wait_interrupted())) {
 			break;
 		}
 		for (int j = 0; j < k && ready > 0; j++) {

@@ -13,6 +13,7 @@
 #include "php_rlock.h"
 #include "pid.h"
 #include "clock.h"
+#include "interrupt.h"
 #include "errors.h"
 #include "options.h"
 #include "scripts.h"
@@ -145,10 +146,9 @@ static int claim_settle(rlock_idem *idem, idem_claim *claim, rlock_script *scrip
 		int result = claim_flag(claim_run(idem, claim, script, argc, argv, argvlen));
 
 		if (result >= 0 || !claim->watch_id || rlock_watchdog_is_lost(claim->watch_id)
-				|| rlock_now_us() + SETTLE_RETRY_US >= give_up) {
+				|| rlock_now_us() + SETTLE_RETRY_US >= give_up || !rlock_pause_us(SETTLE_RETRY_US)) {
 			return result;
 		}
-		rlock_sleep_us(SETTLE_RETRY_US);
 	}
 }
 
@@ -411,6 +411,10 @@ static claim_outcome claim_key(rlock_idem *idem, idem_claim *claim, const zend_s
 		}
 		reply = claim_run(idem, claim, &rlock_script_claim, 5, argv, argvlen);
 		if (!reply) {
+			if (idem->cfg.conn->timed_out) {
+				/* the claim may have landed: given up with the next command, not another wait now */
+				rlock_script_defer(idem->cfg.conn, &rlock_script_abort, 2, claim->keys, 1, argv, argvlen);
+			}
 			throw_connection_error(idem);
 			return CLAIM_THREW;
 		}

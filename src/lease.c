@@ -149,20 +149,42 @@ static void unexpected_reply(rlock_lock *lock, const redisReply *reply)
 		"unexpected reply type %d from %s", reply->type, lock->cfg.conn->server.display);
 }
 
-/* Runs script on the lock's first numkeys keys with ARGV = token, then extra. */
-static redisReply *lease_run(rlock_lock *lock, rlock_script *script, int numkeys,
-	int extra_argc, const char **extra, const size_t *extra_len)
-{
-	const char *argv[6] = {lock->token};
-	size_t argvlen[6] = {sizeof(lock->token) - 1};
+#define LEASE_ARGS_MAX 6
 
-	ZEND_ASSERT(extra_argc < 6);
+/* ARGV for the lease scripts: token, then extra. Returns the count. */
+static int lease_args(const rlock_lock *lock, int extra_argc, const char **extra, const size_t *extra_len,
+	const char **argv, size_t *argvlen)
+{
+	ZEND_ASSERT(extra_argc < LEASE_ARGS_MAX);
+	argv[0] = lock->token;
+	argvlen[0] = sizeof(lock->token) - 1;
 	for (int i = 0; i < extra_argc; i++) {
 		argv[1 + i] = extra[i];
 		argvlen[1 + i] = extra_len[i];
 	}
-	return rlock_script_run(&lock->cfg.conn, &lock->cfg.timeouts, script, numkeys, lock->keys,
-		1 + extra_argc, argv, argvlen);
+	return 1 + extra_argc;
+}
+
+/* Runs script on the lock's first numkeys keys with ARGV = token, then extra. */
+static redisReply *lease_run(rlock_lock *lock, rlock_script *script, int numkeys,
+	int extra_argc, const char **extra, const size_t *extra_len)
+{
+	const char *argv[LEASE_ARGS_MAX];
+	size_t argvlen[LEASE_ARGS_MAX];
+	int argc = lease_args(lock, extra_argc, extra, extra_len, argv, argvlen);
+
+	return rlock_script_run(&lock->cfg.conn, &lock->cfg.timeouts, script, numkeys, lock->keys, argc, argv, argvlen);
+}
+
+/* The same script, sent ahead of the next command on the lock's connection. */
+static void lease_defer(rlock_lock *lock, rlock_script *script, int extra_argc, const char **extra,
+	const size_t *extra_len)
+{
+	const char *argv[LEASE_ARGS_MAX];
+	size_t argvlen[LEASE_ARGS_MAX];
+	int argc = lease_args(lock, extra_argc, extra, extra_len, argv, argvlen);
+
+	rlock_script_defer(lock->cfg.conn, script, LEASE_KEYS, lock->keys, argc, argv, argvlen);
 }
 
 /* An integer reply, or false on failure or an unexpected reply. */
@@ -299,6 +321,17 @@ static void lease_abandon(rlock_lock *lock, const char *waiter)
 
 	if (lock->cfg.conn->connect_failed && !lock->cfg.master_count) {
 		return; /* nothing was sent */
+	}
+	if (lock->cfg.conn->timed_out && !lock->cfg.master_count) {
+		/* a silent server: undoing it now would cost a second read_timeout */
+		if (*waiter) {
+			const char *argv[2] = {waiter, "0"};
+			size_t argvlen[2] = {strlen(waiter), 1};
+
+			lease_defer(lock, &rlock_script_leave, 2, argv, argvlen);
+		}
+		lease_defer(lock, &rlock_script_release, 0, NULL, NULL);
+		return;
 	}
 	memcpy(error, lock->cfg.conn->error, sizeof(error));
 	if (*waiter) {

@@ -146,6 +146,7 @@ ZEND_METHOD(RLock, acquire)
 	if (got < 0) {
 		RETURN_THROWS();
 	}
+	lock->taken_by_acquire = lock->taken_by_acquire || got;
 	RETURN_BOOL(got);
 }
 
@@ -160,6 +161,7 @@ ZEND_METHOD(RLock, release)
 	if (released < 0) {
 		RETURN_THROWS();
 	}
+	lock->taken_by_acquire = false;
 	RETURN_BOOL(released);
 }
 
@@ -296,9 +298,9 @@ ZEND_METHOD(RLock, synchronized)
 	if (rlock_check_ms(wait_ms, 0, RLOCK_WAIT_MAX, 2) == FAILURE) {
 		RETURN_THROWS();
 	}
-	/* Inside a section that already holds the lock (an outer synchronized(), or
-	 * acquire()), the section runs as part of it: whoever took the lock frees it. */
-	nested = rlock_lease_is_ours(lock);
+	/* Inside a section that holds the lock (an outer synchronized(), or after
+	 * acquire()), this one runs as part of it: whoever took the lock frees it. */
+	nested = (lock->sections > 0 || lock->taken_by_acquire) && rlock_lease_is_ours(lock);
 	if (!nested) {
 		int got = lock_acquire(lock, wait_ms);
 
@@ -316,7 +318,9 @@ ZEND_METHOD(RLock, synchronized)
 	fci.retval = return_value;
 	fci.params = &self;
 	fci.param_count = 1;
+	lock->sections++;
 	zend_call_function(&fci, &fcc);
+	lock->sections--;
 
 	if (!end_section(lock, !nested) && !EG(exception)) {
 		zend_throw_exception_ex(rlock_ce_lost_exception, 0,

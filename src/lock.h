@@ -15,6 +15,8 @@ struct rlock_lock {
 	uint64_t watch_id;        /* the watchdog's handle on this lease, 0 when not watched */
 	bool held;                /* our token held the key when we last looked */
 	bool lost;                /* the last hold ended by expiry or takeover */
+	bool taken_by_acquire;    /* held since an acquire() call, until release() */
+	int sections;             /* synchronized() callbacks running on this object */
 	pid_t owner_pid;          /* the process that acquired it; no other may free it */
 	char token[RLOCK_TOKEN_BYTES * 2 + 1];
 	rlock_lock *prev_held;    /* links in RLOCK_G(held_head) while held */

@@ -11,6 +11,7 @@
 #include "fanout.h"
 #include "wait.h"
 #include "clock.h"
+#include "interrupt.h"
 #include "token.h"
 
 /* Redlock keys: the lock, its waiters, and with fencing its counter. */
@@ -212,13 +213,17 @@ rlock_lease_outcome rlock_redlock_wait(rlock_lock *lock, int64_t deadline)
 			return outcome;
 		}
 		if (split) {
-			rlock_sleep_us(MIN(left, 1000 + rlock_random_below(SPLIT_RETRY_MAX_US)));
+			if (!rlock_pause_us(MIN(left, 1000 + rlock_random_below(SPLIT_RETRY_MAX_US)))) {
+				return RLOCK_LEASE_BUSY;
+			}
 			continue;
 		}
 		/* A holder that never releases is waited out: wake at its expiry. */
 		slice = holder_ttl >= 0 ? MIN(left, (int64_t) holder_ttl * 1000 + 1000) : MIN(left, 100000);
 		if (!listener) {
-			rlock_sleep_us(slice);
+			if (!rlock_pause_us(slice)) {
+				return RLOCK_LEASE_BUSY;
+			}
 		} else if (rlock_wait_for(listener, lock->token, slice, &ignored) == RLOCK_WAKE_INTERRUPTED) {
 			return RLOCK_LEASE_BUSY;
 		}

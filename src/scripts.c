@@ -303,6 +303,17 @@ static void script_by_body(const rlock_script *script, const char **cmd, size_t 
 	cmd[1] = script->body; cmdlen[1] = strlen(script->body);
 }
 
+void rlock_script_defer(rlock_conn *c, rlock_script *script, int numkeys, zend_string *const *keys,
+	int argc, const char **argv, const size_t *argvlen)
+{
+	const char *cmd[SCRIPT_COMMAND_MAX];
+	size_t cmdlen[SCRIPT_COMMAND_MAX];
+	int n = script_command(script, numkeys, keys, argc, argv, argvlen, cmd, cmdlen);
+
+	script_by_body(script, cmd, cmdlen);
+	rlock_conn_defer(c, n, cmd, cmdlen);
+}
+
 redisReply *rlock_script_run(rlock_conn **cp, const rlock_timeouts *t, rlock_script *script,
 	int numkeys, zend_string *const *keys, int argc, const char **argv, const size_t *argvlen)
 {

@@ -45,6 +45,11 @@ void rlock_scripts_init(void);
 
 /* EVALSHA, and EVAL when the server does not know the script yet (NOSCRIPT:
  * a restart or SCRIPT FLUSH). Error replies come back as NULL with c->error set. */
+/* Queues script (sent by its body: a restarted Redis has no cached scripts) to
+ * go out ahead of the next command on c; see rlock_conn_defer(). */
+void rlock_script_defer(rlock_conn *c, rlock_script *script, int numkeys, zend_string *const *keys,
+	int argc, const char **argv, const size_t *argvlen);
+
 redisReply *rlock_script_run(rlock_conn **cp, const rlock_timeouts *t, rlock_script *script,
 	int numkeys, zend_string *const *keys, int argc, const char **argv, const size_t *argvlen);
 

@@ -12,11 +12,7 @@
 #include "pid.h"
 #include "clock.h"
 
-#if PHP_VERSION_ID >= 80200
-# define RLOCK_TIMED_OUT() zend_atomic_bool_load_ex(&EG(timed_out))
-#else
-# define RLOCK_TIMED_OUT() EG(timed_out)
-#endif
+#include "interrupt.h"
 #include "token.h"
 #include "wait.h"
 
@@ -122,8 +118,8 @@ rlock_wake rlock_wait_for(rlock_conn *c, const char *token, int64_t timeout_us, 
 		}
 		/* poll() counts in ms: round up, so we never wake before the deadline. */
 		ready = poll(&pfd, 1, (int) MIN((left + 999) / 1000, INT_MAX));
-		if (ready < 0 && errno == EINTR && RLOCK_TIMED_OUT()) {
-			return RLOCK_WAKE_INTERRUPTED; /* max_execution_time: let the engine end the request */
+		if (ready < 0 && errno == EINTR && rlock_wait_interrupted()) {
+			return RLOCK_WAKE_INTERRUPTED; /* let the engine end the request, or the handler's exception fly */
 		}
 		if (ready < 0 && errno != EINTR) {
 			break;

@@ -8,7 +8,7 @@ typedef enum {
 	RLOCK_WAKE_TIMEOUT,
 	RLOCK_WAKE_WOKEN,
 	RLOCK_WAKE_LOST,        /* the subscriber connection broke */
-	RLOCK_WAKE_INTERRUPTED, /* max_execution_time struck: stop waiting */
+	RLOCK_WAKE_INTERRUPTED, /* max_execution_time, or a signal handler that threw: stop waiting */
 } rlock_wake;
 
 /* Makes sure this process listens on its wake channel (c->wake_channel) before

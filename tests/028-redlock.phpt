@@ -207,6 +207,6 @@ bool(false)
 -- bad input
 ValueError: RLock::__construct(): Argument #2 ($options) option "servers" must list one server, or 3 to 9 independent masters for Redlock (a majority of them must agree), 2 given
 ValueError: RLock::__construct(): Argument #2 ($options) option "servers" must list one server, or 3 to 9 independent masters for Redlock (a majority of them must agree), 10 given
-ValueError: RLock::__construct(): Argument #2 ($options) option "servers" lists the server "redis://127.0.0.1:%d" twice
+ValueError: RLock::__construct(): Argument #2 ($options) option "servers" lists the server redis://127.0.0.1:%d/0 twice
 ValueError: RLockIdempotency::__construct(): Argument #2 ($options) option "servers" must list one server for RLockIdempotency (its records cannot be kept on Redlock masters); use "cluster" to scale out
 keys left on the masters besides fence counters: 0

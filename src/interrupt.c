@@ -1,0 +1,43 @@
+/* rlock: waits that stay responsive (see interrupt.h). */
+#include <errno.h>
+#include <time.h>
+#include "php.h"
+#include "interrupt.h"
+#include "clock.h"
+
+#if PHP_VERSION_ID >= 80200
+# define FLAG_IS_SET(flag) zend_atomic_bool_load_ex(&EG(flag))
+# define FLAG_CLEAR(flag) zend_atomic_bool_store_ex(&EG(flag), false)
+#else
+# define FLAG_IS_SET(flag) EG(flag)
+# define FLAG_CLEAR(flag) (EG(flag) = false)
+#endif
+
+bool rlock_wait_interrupted(void)
+{
+	if (FLAG_IS_SET(timed_out)) {
+		return true;
+	}
+	if (FLAG_IS_SET(vm_interrupt) && zend_interrupt_function) {
+		FLAG_CLEAR(vm_interrupt);
+		zend_interrupt_function(EG(current_execute_data));
+	}
+	return EG(exception) != NULL || FLAG_IS_SET(timed_out);
+}
+
+bool rlock_pause_us(int64_t us)
+{
+	int64_t deadline = rlock_now_us() + us;
+
+	for (;;) {
+		int64_t left = deadline - rlock_now_us();
+		struct timespec ts = {left / 1000000, (left % 1000000) * 1000};
+
+		if (left <= 0 || nanosleep(&ts, NULL) == 0) {
+			return true;
+		}
+		if (errno == EINTR && rlock_wait_interrupted()) {
+			return false;
+		}
+	}
+}
