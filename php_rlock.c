@@ -56,6 +56,22 @@ static ZEND_INI_MH(OnUpdateReadTimeout)
 	return update_ms(entry, new_value, mh_arg1, mh_arg2, mh_arg3, stage, 1, RLOCK_READ_TIMEOUT_MAX);
 }
 
+/* OnUpdateBool takes any text ("yes please" is false): only the words PHP
+ * itself writes for a boolean are taken, anything else is refused. */
+static ZEND_INI_MH(OnUpdateStrictBool)
+{
+	static const char *const words[] = {"", "0", "1", "on", "off", "yes", "no", "true", "false", "none"};
+
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		if (ZSTR_LEN(new_value) == strlen(words[i]) && strcasecmp(ZSTR_VAL(new_value), words[i]) == 0) {
+			return OnUpdateBool(entry, new_value, mh_arg1, mh_arg2, mh_arg3, stage);
+		}
+	}
+	php_error_docref(NULL, E_WARNING, "%s must be a boolean (1/0, on/off, yes/no, true/false), \"%s\" given",
+		ZSTR_VAL(entry->name), ZSTR_VAL(new_value));
+	return FAILURE;
+}
+
 static ZEND_INI_MH(OnUpdateServers)
 {
 	rlock_server server;
@@ -128,9 +144,9 @@ PHP_INI_BEGIN()
 	STD_PHP_INI_ENTRY("rlock.read_timeout", "1000", PHP_INI_ALL,
 		OnUpdateReadTimeout, read_timeout, zend_rlock_globals, rlock_globals)
 	STD_PHP_INI_BOOLEAN("rlock.auto_release", "1", PHP_INI_ALL,
-		OnUpdateBool, auto_release, zend_rlock_globals, rlock_globals)
+		OnUpdateStrictBool, auto_release, zend_rlock_globals, rlock_globals)
 	STD_PHP_INI_BOOLEAN("rlock.watchdog", "0", PHP_INI_ALL,
-		OnUpdateBool, watchdog, zend_rlock_globals, rlock_globals)
+		OnUpdateStrictBool, watchdog, zend_rlock_globals, rlock_globals)
 PHP_INI_END()
 
 static PHP_GINIT_FUNCTION(rlock)

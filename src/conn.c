@@ -100,7 +100,8 @@ redisContext *rlock_conn_connect(rlock_conn *c, const rlock_timeouts *t, bool se
 
 	snprintf(name, sizeof(name), "rlock-%ld", (long) rlock_pid());
 	c->error[0] = '\0';
-	ctx = rlock_server_connect(&c->server, t->connect_ms, t->read_ms, select_db, name, c->error, sizeof(c->error));
+	ctx = rlock_server_connect(&c->server, t->connect_ms, t->read_ms, select_db, name,
+		select_db ? c->run_id : NULL, c->error, sizeof(c->error));
 	if (ctx) {
 		RLOCK_G(stats).connects++;
 	}

@@ -36,11 +36,13 @@ typedef struct rlock_conn {
 	char wake_channel[48];   /* this process's channel on sub */
 	rlock_cluster *cluster;  /* the cluster this node belongs to, for MOVED and ASK */
 	int64_t skip_until;      /* a Redlock master that timed out is left alone until then */
+	char run_id[41];         /* the server's run_id, learnt at connect: tells two URIs of one server apart */
 	char error[RLOCK_CONN_ERROR_MAX];
 } rlock_conn;
 
 /* A new authenticated context to c's server (SELECTed when select_db): for the
- * pool's own connection and for the wake-up subscriber. NULL with c->error set. */
+ * pool's own connection (which also learns c->run_id) and for the wake-up
+ * subscriber. NULL with c->error set. */
 redisContext *rlock_conn_connect(rlock_conn *c, const rlock_timeouts *t, bool select_db);
 void rlock_conn_close_subscriber(rlock_conn *c);
 

@@ -2,6 +2,7 @@
  * the watchdog thread uses it as well as the per-worker pool (src/conn.c). */
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 #include "connect.h"
 
 struct timeval rlock_ms_to_timeval(int64_t ms)
@@ -28,10 +29,28 @@ void rlock_describe_io_error(char *error, size_t errlen, const rlock_server *ser
 
 /* AUTH and SELECT go out in one round trip; the name lets operators tell
  * rlock's connections apart in CLIENT LIST. */
-static bool handshake(redisContext *ctx, const rlock_server *server, bool select_db, const char *name,
-	int64_t timeout_ms, char *error, size_t errlen)
+/* "run_id:<40 hex>" from an INFO server reply, or "". */
+static void read_run_id(const redisReply *reply, char *run_id)
 {
-	int sent = 0, auth_at = -1, select_at = -1;
+#ifdef REDIS_REPLY_VERB
+	bool text = reply->type == REDIS_REPLY_STRING || reply->type == REDIS_REPLY_VERB; /* hiredis 1.x, RESP3 */
+#else
+	bool text = reply->type == REDIS_REPLY_STRING;
+#endif
+	const char *at = text ? strstr(reply->str, "run_id:") : NULL;
+	size_t len = at ? strcspn(at + 7, "\r\n") : 0;
+
+	run_id[0] = '\0';
+	if (at && len == RLOCK_RUN_ID_SIZE - 1) {
+		memcpy(run_id, at + 7, len);
+		run_id[len] = '\0';
+	}
+}
+
+static bool handshake(redisContext *ctx, const rlock_server *server, bool select_db, const char *name,
+	char *run_id, int64_t timeout_ms, char *error, size_t errlen)
+{
+	int sent = 0, auth_at = -1, select_at = -1, info_at = -1;
 	bool ok = true;
 
 	if (server->pass) {
@@ -48,6 +67,11 @@ static bool handshake(redisContext *ctx, const rlock_server *server, bool select
 	}
 	redisAppendCommand(ctx, "CLIENT SETNAME %s", name);
 	sent++;
+	if (run_id) {
+		run_id[0] = '\0';
+		redisAppendCommand(ctx, "INFO server");
+		info_at = sent++;
+	}
 
 	for (int i = 0; i < sent; i++) {
 		redisReply *reply = NULL;
@@ -61,13 +85,16 @@ static bool handshake(redisContext *ctx, const rlock_server *server, bool select
 				server->display, reply->str);
 			ok = false;
 		}
+		if (i == info_at) {
+			read_run_id(reply, run_id);
+		}
 		freeReplyObject(reply);
 	}
 	return ok;
 }
 
 redisContext *rlock_server_connect(const rlock_server *server, int64_t connect_ms, int64_t read_ms,
-	bool select_db, const char *name, char *error, size_t errlen)
+	bool select_db, const char *name, char *run_id, char *error, size_t errlen)
 {
 	struct timeval tv = rlock_ms_to_timeval(connect_ms);
 	redisContext *ctx = server->unix_path
@@ -78,7 +105,7 @@ redisContext *rlock_server_connect(const rlock_server *server, int64_t connect_m
 		snprintf(error, errlen, "cannot connect to %s: %s", server->display, ctx ? ctx->errstr : "out of memory");
 	} else if (redisSetTimeout(ctx, rlock_ms_to_timeval(read_ms)) != REDIS_OK) {
 		snprintf(error, errlen, "cannot set up connection to %s: %s", server->display, ctx->errstr);
-	} else if (handshake(ctx, server, select_db, name, read_ms, error, errlen)) {
+	} else if (handshake(ctx, server, select_db, name, run_id, read_ms, error, errlen)) {
 		return ctx;
 	}
 	if (ctx) {

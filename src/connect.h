@@ -8,11 +8,14 @@
 #include <hiredis/hiredis.h>
 #include "uri.h"
 
+#define RLOCK_RUN_ID_SIZE 41 /* Redis' run_id: 40 hex digits */
+
 /* Connects, sets the read timeout, then AUTH (if the URI has a password), SELECT
- * (if select_db and db > 0) and CLIENT SETNAME name in one round trip.
+ * (if select_db and db > 0), CLIENT SETNAME name and, when run_id is not NULL,
+ * INFO server (run_id gets the server's run_id, or "") in one round trip.
  * NULL with error filled in on failure. */
 redisContext *rlock_server_connect(const rlock_server *server, int64_t connect_ms, int64_t read_ms,
-	bool select_db, const char *name, char *error, size_t errlen);
+	bool select_db, const char *name, char *run_id, char *error, size_t errlen);
 
 /* Says why a command on ctx failed: a read timeout (hiredis reports EAGAIN), or
  * whatever else hiredis saw. */

@@ -93,7 +93,7 @@ static zend_result opt_servers(rlock_config *cfg, const char *key, zval *value, 
 			return FAILURE;
 		}
 		for (int i = 0; i < cfg->master_count; i++) {
-			if (cfg->masters[i] == cfg->conn) {
+			if (rlock_server_same_endpoint(&cfg->masters[i]->server, &cfg->conn->server)) {
 				zend_argument_value_error(arg, "option \"%s\" lists the server %s twice",
 					key, cfg->conn->server.display);
 				return FAILURE;

@@ -49,6 +49,24 @@ static void no_majority(rlock_config *cfg, int answered)
 		answered, cfg->master_count, quorum(cfg), why);
 }
 
+/* Two URIs that reach one server (another spelling of its host, another db)
+ * would make one vote count twice: refused once the connections tell, each
+ * having learnt its server's run_id when it connected. */
+static bool one_server_twice(rlock_config *cfg)
+{
+	for (int i = 0; i < cfg->master_count; i++) {
+		for (int j = i + 1; j < cfg->master_count; j++) {
+			if (cfg->masters[i]->run_id[0] && strcmp(cfg->masters[i]->run_id, cfg->masters[j]->run_id) == 0) {
+				snprintf(cfg->conn->error, sizeof(cfg->conn->error), "option \"servers\" must list independent "
+					"masters for Redlock, but %s and %s are one Redis server", cfg->masters[i]->server.display,
+					cfg->masters[j]->server.display);
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
 /* How many masters answered 1 (did it for our token). */
 static int count_ones(const rlock_config *cfg, redisReply *const *replies)
 {
@@ -167,6 +185,10 @@ rlock_lease_outcome rlock_redlock_attempt(rlock_lock *lock, const char *waiter, 
 		no_majority(&lock->cfg, answered);
 	}
 	rlock_fanout_free(replies, cfg->master_count);
+	if (one_server_twice(cfg)) {
+		give_back(lock);
+		return RLOCK_LEASE_FAILED;
+	}
 	if (taken >= quorum(cfg) && validity > 0 && (!cfg->fencing || fence_settled(lock, fence, started))) {
 		lock->fence = fence;
 		return RLOCK_LEASE_TAKEN;

@@ -219,6 +219,14 @@ zend_result rlock_server_parse(const char *uri, size_t len, rlock_server *out, c
 	return SUCCESS;
 }
 
+bool rlock_server_same_endpoint(const rlock_server *a, const rlock_server *b)
+{
+	if (a->unix_path || b->unix_path) {
+		return a->unix_path && b->unix_path && strcmp(a->unix_path, b->unix_path) == 0;
+	}
+	return a->port == b->port && strcasecmp(a->host, b->host) == 0;
+}
+
 /* Appends [from, to) of s with each password=... value written ***. */
 static void append_masking_query_passwords(smart_str *out, const char *from, const char *to)
 {

@@ -22,6 +22,9 @@ typedef struct rlock_server {
 zend_result rlock_server_parse(const char *uri, size_t len, rlock_server *out, const char **why);
 void rlock_server_free(rlock_server *server);
 
+/* The same socket, whatever the db, the credentials or the case of the host. */
+bool rlock_server_same_endpoint(const rlock_server *a, const rlock_server *b);
+
 /* uri as it may be shown — in a message, a warning, phpinfo() — even when it
  * is malformed: the password of its user info, and a password= query item,
  * written ***. */

@@ -183,7 +183,7 @@ static redisContext *link_for(const rlock_server *server, int64_t timeout_ms)
 		}
 	}
 	snprintf(name, sizeof(name), "rlock-watchdog-%ld", (long) getpid());
-	ctx = rlock_server_connect(server, timeout_ms, timeout_ms, true, name, error, sizeof(error));
+	ctx = rlock_server_connect(server, timeout_ms, timeout_ms, true, name, NULL, error, sizeof(error));
 	if (!ctx) {
 		return NULL;
 	}

@@ -1,0 +1,151 @@
+--TEST--
+Bounds: a silent Redis costs one read_timeout (the clean-up waits for the next command), signals neither stretch a read nor go unheard in a wait, strict INI booleans, one server twice is no quorum
+--EXTENSIONS--
+rlock
+pcntl
+--SKIPIF--
+<?php require __DIR__ . '/inc/skipif.inc'; ?>
+--FILE--
+<?php
+require __DIR__ . '/inc/server.inc';
+$redis = TestRedis::start(__FILE__);
+$timeout = 400;
+$o = $redis->opts(['read_timeout' => $timeout, 'connect_timeout' => $timeout]);
+$ms = fn(int $since) => (hrtime(true) - $since) / 1e6;
+
+/* Counts what one failing call cost: commands sent, connections made, and its time. */
+function one_call(callable $fn): array
+{
+    $before = RLock::stats();
+    $t = hrtime(true);
+    try {
+        $fn();
+        $what = 'no error';
+    } catch (RLockConnectionException $e) {
+        $what = 'RLockConnectionException';
+    }
+    $after = RLock::stats();
+    return [$what, $after['commands'] - $before['commands'], $after['connects'] - $before['connects'], (hrtime(true) - $t) / 1e6];
+}
+
+echo "-- Redis frozen: each call is one command and one read_timeout; its clean-up goes out with the next command\n";
+/* One connection (one db) per call, each warmed up first, so that each call finds a live connection. */
+$in = fn(int $db) => ['servers' => $redis->uri("/$db"), 'read_timeout' => $timeout, 'connect_timeout' => $timeout];
+$calls = [
+    0 => ['acquire()', fn() => (new RLock('order:1', $in(0)))->acquire(), 'rlock:{order:1}'],
+    1 => ['acquire(fair)', fn() => (new RLock('order:2', $in(1) + ['fair' => true]))->acquire(), 'rlock:{order:2}'],
+    2 => ['run()', fn() => (new RLockIdempotency('pay', $in(2)))->run('order:3', fn() => 'paid'), 'rlock:{pay:order:3}:idem'],
+];
+$exists = function (int $db, string $key) use ($redis) {
+    $redis->cmd('SELECT', (string) $db);
+    $n = $redis->cmd('EXISTS', $key);
+    $redis->cmd('SELECT', '0');
+    return $n;
+};
+foreach ($calls as $db => $call) { // each connection open, and the scripts cached
+    (new RLock('warm', $in($db) + ['fair' => true]))->acquire();
+    (new RLockIdempotency('warm', $in($db)))->run('warm', fn() => 1);
+}
+$redis->signal('STOP');
+foreach ($calls as [$label, $call]) {
+    [$what, $commands, $connects, $took] = one_call($call);
+    echo "$label: $what, commands $commands, new connections $connects, within 3 x read_timeout: ",
+        var_export($took < 3 * $timeout, true), "\n";
+}
+$redis->signal('CONT');
+// The frozen server now runs what it had read: the three attempts landed.
+await(fn() => $exists(0, 'rlock:{order:1}') + $exists(1, 'rlock:{order:2}') + $exists(2, 'rlock:{pay:order:3}:idem') === 3);
+echo "landed after the freeze: 3\n";
+foreach ($calls as $db => $call) {
+    (new RLockIdempotency('any', $in($db)))->state('x'); // the next command on each connection
+}
+echo "after the next command: left ", $exists(0, 'rlock:{order:1}') + $exists(1, 'rlock:{order:2}') + $exists(2, 'rlock:{pay:order:3}:idem'), "\n";
+
+echo "-- signals every 20 ms while Redis is frozen: the read still ends at read_timeout\n";
+pcntl_async_signals(true);
+$handled = [];
+pcntl_signal(SIGUSR1, function () use (&$handled) { $handled[] = hrtime(true); });
+$me = getmypid();
+$sender = fork_child(function () use ($me) {
+    for ($i = 0; $i < 300; $i++) { // 6 s of signals
+        exec("kill -USR1 $me 2>/dev/null", $out, $code);
+        $code === 0 ?: exit(0);
+        usleep(20000);
+    }
+});
+$redis->signal('STOP');
+[$what, $commands, $connects, $took] = one_call(fn() => (new RLock('order:4', $o))->acquire());
+$returned = hrtime(true);
+$redis->signal('CONT');
+exec("kill $sender");
+pcntl_waitpid($sender, $status);
+echo "acquire(): $what; ended before the signals stopped: ", var_export($took < 5000, true),
+    "; the handler ran during the call: ", var_export(count($handled) > 0 && $handled[0] < $returned - 100e6, true), "\n";
+
+echo "-- a signal handler that throws ends a wait for a lock at once; the waiter leaves the queue\n";
+$holder = fork_child(function () use ($redis) {
+    $lock = new RLock('order:5', $redis->opts(['ttl' => 20000]));
+    $lock->acquire();
+    $redis->cmd('SET', 'holding', '1');
+    sleep(30);
+});
+await(fn() => $redis->cmd('GET', 'holding') === '1');
+pcntl_signal(SIGUSR1, function () { throw new RuntimeException('shutting down'); });
+$sender = fork_child(function () use ($me, $redis) {
+    await(fn() => $redis->cmd('ZCARD', 'rlock:{order:5}:q') === 1);
+    exec("kill -USR1 $me");
+});
+$t = hrtime(true);
+try {
+    (new RLock('order:5', $redis->opts()))->acquire(20000);
+    echo "acquired?\n";
+} catch (RuntimeException $e) {
+    echo "acquire(20000): ", $e->getMessage(), ", well before its wait: ", var_export($ms($t) < 10000, true),
+        "; queue: ", $redis->cmd('ZCARD', 'rlock:{order:5}:q'), "\n";
+}
+pcntl_waitpid($sender, $status);
+exec("kill -9 $holder");
+pcntl_waitpid($holder, $status);
+pcntl_signal(SIGUSR1, SIG_DFL);
+
+echo "-- INI booleans\n";
+foreach (['rlock.watchdog' => 'maybe', 'rlock.auto_release' => 'yesplease', 'rlock.watchdog ' => 'TRUE'] as $name => $value) {
+    [$code, $out] = run_php('<?php echo ini_get("' . trim($name) . '"), "\n";', [trim($name) => $value]);
+    echo trim($name), "=$value: ", trim(str_replace("\n", ' ', $out)), "\n";
+}
+
+echo "-- the same server under two spellings is not two Redlock masters\n";
+$other = TestRedlock::start(__FILE__, 2);
+[$p, $q] = [$other->nodes[0]->port, $other->nodes[1]->port];
+foreach ([["redis://127.0.0.1:$p", "redis://LOCALHOST:$q", "redis://localhost:$p"],
+          ["redis://127.0.0.1:$p/1", "redis://127.0.0.1:$q", "redis://localhost:$p/2"],
+          ["redis://127.0.0.1:$p", "redis://127.0.0.1:$p/3", "redis://127.0.0.1:$q"]] as $servers) {
+    try {
+        $acquired = (new RLock('x', ['servers' => $servers]))->acquire();
+        echo "acquired: ", var_export($acquired, true), "\n";
+    } catch (RLockException | ValueError $e) {
+        echo get_class($e), ': ', preg_replace('/:\d+\//', ':PORT/', $e->getMessage()), "\n";
+    }
+}
+?>
+--CLEAN--
+<?php require __DIR__ . '/inc/server.inc'; TestRedis::cleanup(__FILE__); ?>
+--EXPECT--
+-- Redis frozen: each call is one command and one read_timeout; its clean-up goes out with the next command
+acquire(): RLockConnectionException, commands 1, new connections 0, within 3 x read_timeout: true
+acquire(fair): RLockConnectionException, commands 1, new connections 0, within 3 x read_timeout: true
+run(): RLockConnectionException, commands 1, new connections 0, within 3 x read_timeout: true
+landed after the freeze: 3
+after the next command: left 0
+-- signals every 20 ms while Redis is frozen: the read still ends at read_timeout
+acquire(): RLockConnectionException; ended before the signals stopped: true; the handler ran during the call: true
+-- a signal handler that throws ends a wait for a lock at once; the waiter leaves the queue
+acquire(20000): shutting down, well before its wait: true; queue: 0
+-- INI booleans
+rlock.watchdog=maybe: Warning: PHP Startup: rlock.watchdog must be a boolean (1/0, on/off, yes/no, true/false), "maybe" given in Unknown on line 0 0
+rlock.auto_release=yesplease: Warning: PHP Startup: rlock.auto_release must be a boolean (1/0, on/off, yes/no, true/false), "yesplease" given in Unknown on line 0 1
+rlock.watchdog=TRUE: 1
+-- the same server under two spellings is not two Redlock masters
+RLockConnectionException: option "servers" must list independent masters for Redlock, but redis://127.0.0.1:PORT/0 and redis://localhost:PORT/0 are one Redis server
+RLockConnectionException: option "servers" must list independent masters for Redlock, but redis://127.0.0.1:PORT/1 and redis://localhost:PORT/2 are one Redis server
+ValueError: RLock::__construct(): Argument #2 ($options) option "servers" lists the server redis://127.0.0.1:PORT/3 twice
