@@ -126,6 +126,11 @@ rlock_conn *rlock_cluster_moved(rlock_cluster *cluster, long slot, const char *h
 	return c;
 }
 
+static bool is_slot(const redisReply *r)
+{
+	return r->type == REDIS_REPLY_INTEGER && r->integer >= 0 && r->integer < RLOCK_CLUSTER_SLOTS;
+}
+
 /* Fills the map from one node's CLUSTER SLOTS: [[start, end, [host, port, id], replicas…], …]. */
 static bool map_from(rlock_cluster *cluster, rlock_conn *asked, const rlock_timeouts *t)
 {
@@ -141,8 +146,8 @@ static bool map_from(rlock_cluster *cluster, rlock_conn *asked, const rlock_time
 		rlock_conn *node;
 
 		if (range->type != REDIS_REPLY_ARRAY || range->elements < 3 || range->element[2]->type != REDIS_REPLY_ARRAY
-				|| range->element[2]->elements < 2) {
-			continue;
+				|| range->element[2]->elements < 2 || !is_slot(range->element[0]) || !is_slot(range->element[1])) {
+			continue; /* a reply we cannot trust is no map: never an index outside slots[] */
 		}
 		master = range->element[2];
 		if (master->element[0]->type != REDIS_REPLY_STRING || master->element[1]->type != REDIS_REPLY_INTEGER) {
@@ -161,7 +166,7 @@ static bool map_from(rlock_cluster *cluster, rlock_conn *asked, const rlock_time
 		node = master->element[0]->len
 			? rlock_cluster_node(cluster, master->element[0]->str, master->element[0]->len, (int) master->element[1]->integer)
 			: asked;
-		for (long long s = range->element[0]->integer; s <= range->element[1]->integer && s < RLOCK_CLUSTER_SLOTS; s++) {
+		for (long long s = range->element[0]->integer; s <= range->element[1]->integer; s++) {
 			cluster->slots[s] = node;
 		}
 	}
