@@ -55,7 +55,9 @@ final class RLock
 
     /**
      * Acquires (waiting up to $waitMs), runs $fn, releases in a finally.
-     * Throws RLockTimeoutException when the lock could not be taken.
+     * Throws RLockTimeoutException when the lock could not be taken. Inside a
+     * section that already holds the lock (an outer synchronized(), or after
+     * acquire()), runs $fn as part of it and leaves the release to that section.
      */
     public function synchronized(callable $fn, int $waitMs = 0): mixed {}
 
@@ -79,7 +81,8 @@ final class RLockIdempotency
     /**
      * @param string $scope   what the keys belong to, e.g. "orders" (1..256 bytes)
      * @param array  $options servers (one URI), cluster (seed URIs), prefix, connect_timeout,
-     *                        read_timeout, lease, retention, wait, on_error, max_result_bytes
+     *                        read_timeout, lease, retention, wait, on_error, max_result_bytes,
+     *                        allowed_classes (as unserialize() takes it; default none)
      *                        (see README)
      */
     public function __construct(string $scope, array $options = []) {}

@@ -1,5 +1,5 @@
 /* This is a generated file, edit the .stub.php file instead.
- * Stub hash: a216ae80e851e09520284b21ae574697a153fdb9 */
+ * Stub hash: 7a5145a7bc2c5037df2a03314b1e7afccffa3af6 */
 
 ZEND_BEGIN_ARG_INFO_EX(arginfo_class_RLock___construct, 0, 0, 1)
 	ZEND_ARG_TYPE_INFO(0, name, IS_STRING, 0)
