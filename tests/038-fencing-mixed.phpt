@@ -41,7 +41,7 @@ echo "number > 0 and > the earlier one: ", var_export((int) $got > $before, true
 $before = (int) $got;
 
 echo "-- a fair, unfenced newcomer finds the lease run out and hands it to the fenced waiter\n";
-$short = new RLock('acct', $redis->opts(['ttl' => 200]));
+$short = new RLock('acct', $redis->opts(['ttl' => 2000])); // the waiter is stopped well before this ends
 $short->acquire();
 $pid = fenced_waiter($redis, 'acct', 'after-expiry');
 queued($redis, 'acct', 1);

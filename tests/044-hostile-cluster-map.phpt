@@ -49,7 +49,7 @@ foreach (['a negative start' => [-100, 5], 'a start past the last slot' => [2000
     } catch (RLockConnectionException $e) {
         echo "$label: ", preg_replace('/\d{4,5}/', 'N', $e->getMessage()), "\n";
     }
-    exec("kill $pid");
+    exec("kill -9 $pid");
     pcntl_waitpid($pid, $status);
 }
 [$port, $pid] = fake_node("*1\r\n*3\r\n\$1\r\n0\r\n\$5\r\n16383\r\n*2\r\n\$9\r\n127.0.0.1\r\n:1\r\n");
@@ -58,7 +58,7 @@ try {
 } catch (RLockConnectionException $e) {
     echo "slots as strings: ", preg_replace('/\d{4,5}/', 'N', $e->getMessage()), "\n";
 }
-exec("kill $pid");
+exec("kill -9 $pid");
 pcntl_waitpid($pid, $status);
 echo "no crash\n";
 ?>
