@@ -46,6 +46,8 @@ ZEND_BEGIN_MODULE_GLOBALS(rlock)
 	HashTable clusters;
 	/* per request: locks this process holds, released at request end */
 	rlock_lock *held_head;
+	/* a PHP signal handler run by rlock inside one of its waits (src/interrupt.c) */
+	int in_signal_handler;
 	rlock_stats stats;
 ZEND_END_MODULE_GLOBALS(rlock)
 

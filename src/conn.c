@@ -262,7 +262,7 @@ typedef enum { READ_OK, READ_IO, READ_TIMEOUT, READ_INTERRUPTED } read_result;
 
 /* Writes out what was appended and reads one reply by the deadline — with
  * poll(), not hiredis' blocking read, whose timeout starts over after every
- * signal; a due PHP signal handler runs meanwhile. */
+ * signal. No PHP code runs here: a reply is owed on this connection. */
 static read_result conn_read(rlock_conn *c, int64_t deadline, void **reply)
 {
 	int written = 0;
@@ -289,7 +289,7 @@ static read_result conn_read(rlock_conn *c, int64_t deadline, void **reply)
 		}
 		ready = poll(&pfd, 1, (int) MIN((left + 999) / 1000, INT_MAX));
 		if (ready < 0 && errno == EINTR) {
-			if (rlock_wait_interrupted()) {
+			if (rlock_time_limit_struck()) {
 				return READ_INTERRUPTED;
 			}
 		} else if (ready < 0 || (ready > 0 && redisBufferRead(c->ctx) != REDIS_OK)) {
@@ -329,7 +329,7 @@ static void conn_failed(rlock_conn *c, read_result result, int saved_errno)
 	if (result == READ_TIMEOUT) {
 		rlock_conn_timed_out(c);
 	} else if (result == READ_INTERRUPTED) {
-		conn_set_error(c, "interrupted while waiting for", "a signal handler threw, or the time limit struck");
+		conn_set_error(c, "interrupted while waiting for", "max_execution_time struck");
 		conn_close(c);
 		RLOCK_G(stats).connection_errors++;
 	} else {

@@ -2,6 +2,7 @@
 #include "php.h"
 #include "zend_exceptions.h"
 #include "ext/spl/spl_exceptions.h"
+#include "php_rlock.h"
 #include "errors.h"
 
 zend_class_entry *rlock_ce_exception;
@@ -24,8 +25,15 @@ bool rlock_check_ready(bool ready, const char *class_name)
 {
 	if (!ready) {
 		zend_throw_error(NULL, "%s object is not initialized", class_name);
+		return false;
 	}
-	return ready;
+	if (RLOCK_G(in_signal_handler)) {
+		/* rlock is mid-operation below this handler: its state is not ours to touch */
+		zend_throw_error(NULL, "%s cannot be used in a signal handler that runs while rlock waits; "
+			"throw from the handler to end the wait", class_name);
+		return false;
+	}
+	return true;
 }
 
 bool rlock_engine_unwinding(void)

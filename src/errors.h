@@ -14,7 +14,8 @@ extern zend_class_entry *rlock_ce_conflict_exception;
 
 /* User code can run while a constructor still works (a __toString() of an
  * argument, an error handler for a deprecation) and keep $this after the
- * constructor threw: every method of such an object throws this Error. */
+ * constructor threw: every method of such an object throws an Error. So does
+ * every method called from a signal handler that rlock runs inside a wait. */
 bool rlock_check_ready(bool ready, const char *class_name);
 
 /* The engine is unwinding the stack for exit() (or a fiber's destruction): the

@@ -4,6 +4,8 @@
 #include "php.h"
 #include "interrupt.h"
 #include "clock.h"
+#include "pid.h"
+#include "php_rlock.h"
 
 #if PHP_VERSION_ID >= 80200
 # define FLAG_IS_SET(flag) zend_atomic_bool_load_ex(&EG(flag))
@@ -13,16 +15,25 @@
 # define FLAG_CLEAR(flag) (EG(flag) = false)
 #endif
 
+bool rlock_time_limit_struck(void)
+{
+	return FLAG_IS_SET(timed_out);
+}
+
 bool rlock_wait_interrupted(void)
 {
+	pid_t waiting = rlock_pid();
+
 	if (FLAG_IS_SET(timed_out)) {
 		return true;
 	}
 	if (FLAG_IS_SET(vm_interrupt) && zend_interrupt_function) {
 		FLAG_CLEAR(vm_interrupt);
+		RLOCK_G(in_signal_handler)++;
 		zend_interrupt_function(EG(current_execute_data));
+		RLOCK_G(in_signal_handler)--;
 	}
-	return EG(exception) != NULL || FLAG_IS_SET(timed_out);
+	return EG(exception) != NULL || FLAG_IS_SET(timed_out) || rlock_pid() != waiting;
 }
 
 bool rlock_pause_us(int64_t us)

@@ -6,11 +6,19 @@
 #include <stdint.h>
 #include "php.h"
 
-/* Called when a sleep or poll() was cut short by a signal (EINTR). Runs a PHP
- * signal handler that is due (pcntl_async_signals), as the engine would between
- * two opcodes. True when the wait must end: max_execution_time struck (the
- * engine then ends the request), or the handler threw or called exit(). */
+/* Called when a wait's sleep or poll() was cut short by a signal (EINTR). Runs
+ * a PHP signal handler that is due (pcntl_async_signals), as the engine would
+ * between two opcodes. True when the wait must end: max_execution_time struck
+ * (the engine then ends the request), the handler threw or called exit(), or it
+ * forked and this is the child (which must not go on with its parent's wait:
+ * it would hold, or leave, what its parent is queued for). While the handler
+ * runs, rlock itself refuses to be called (rlock_check_ready()). */
 bool rlock_wait_interrupted(void);
+
+/* The same for a wait that must not run PHP code (a command's reply is owed on
+ * a connection): true only when max_execution_time struck. The handler runs
+ * once rlock returns, within read_timeout. */
+bool rlock_time_limit_struck(void);
 
 /* Sleeps us microseconds; false when rlock_wait_interrupted() ended it early. */
 bool rlock_pause_us(int64_t us);

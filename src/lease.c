@@ -351,6 +351,7 @@ static rlock_lease_outcome lease_wait(rlock_lock *lock, int64_t deadline)
 	/* Our place in line lasts our whole wait and a grace after it: past that,
 	 * Redis drops it even if we were killed before we could leave. */
 	zend_long place_ms = (deadline - rlock_now_us()) / 1000 + RLOCK_WAITER_GRACE_MS;
+	pid_t waiting = rlock_pid();
 
 	for (;;) {
 		int64_t left = deadline - rlock_now_us();
@@ -387,7 +388,8 @@ static rlock_lease_outcome lease_wait(rlock_lock *lock, int64_t deadline)
 		/* In a cluster, PUBLISH reaches every node but counts only the subscribers of
 		 * its own, so a hand-over may have been taken back: the next attempt checks. */
 		if (wake == RLOCK_WAKE_INTERRUPTED) {
-			return lease_give_up(lock, waiter);
+			/* a fork child (made by a signal handler) leaves its parent's place in line alone */
+			return rlock_pid() == waiting ? lease_give_up(lock, waiter) : RLOCK_LEASE_BUSY;
 		}
 	}
 }

@@ -348,6 +348,10 @@ ZEND_METHOD(RLock, forceRelease)
 		Z_PARAM_ARRAY_HT(options)
 	ZEND_PARSE_PARAMETERS_END();
 
+	if (!rlock_check_ready(true, "RLock")) {
+		RETURN_THROWS();
+	}
+
 	if (rlock_check_name(name, 1) == FAILURE || rlock_config_init(&cfg, options, RLOCK_FOR_LOCK, 2) == FAILURE) {
 		RETURN_THROWS();
 	}
