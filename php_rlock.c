@@ -11,6 +11,7 @@
 #include "ext/spl/spl_exceptions.h"
 #include <hiredis/hiredis.h>
 #include "php_rlock.h"
+#include "zend_attributes.h"
 #include "php_rlock_arginfo.h"
 #include "src/errors.h"
 #include "src/conn.h"

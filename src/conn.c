@@ -330,6 +330,7 @@ static void conn_failed(rlock_conn *c, read_result result, int saved_errno)
 		rlock_conn_timed_out(c);
 	} else if (result == READ_INTERRUPTED) {
 		conn_set_error(c, "interrupted while waiting for", "max_execution_time struck");
+		c->timed_out = true; /* as for a timeout: what was sent may have landed, undo it later */
 		conn_close(c);
 		RLOCK_G(stats).connection_errors++;
 	} else {

@@ -24,7 +24,7 @@ typedef struct rlock_conn {
 	zend_long read_timeout;  /* what ctx has now, to skip needless setsockopt */
 	bool connect_failed;     /* the last failure was at connect time */
 	bool resent;             /* the last command went out twice (see rlock_conn_command) */
-	bool timed_out;          /* the last command got no reply within read_timeout */
+	bool timed_out;          /* the last command's reply did not come (read_timeout, or the time limit) */
 	/* Clean-ups of commands that timed out, sent ahead of the next command
 	 * (RESP-encoded, malloc'd; their replies are read and dropped). */
 	char *deferred[RLOCK_CONN_DEFERRED_MAX];

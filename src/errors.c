@@ -62,6 +62,10 @@ void rlock_exception_restore(zend_object *set_aside)
 	if (!set_aside) {
 		return;
 	}
+	if (rlock_engine_unwinding()) {
+		OBJ_RELEASE(set_aside); /* the clean-up ran into exit(): the request ends, nothing is caught */
+		return;
+	}
 	if (EG(exception)) {
 		zend_object *cleanup_failure = EG(exception);
 

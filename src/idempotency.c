@@ -448,6 +448,9 @@ static claim_outcome claim_key(rlock_idem *idem, idem_claim *claim, const zend_s
 		}
 		running_ms = reply->elements == 2 && reply->element[1]->type == REDIS_REPLY_INTEGER
 			? (zend_long) reply->element[1]->integer : 1;
+		if (running_ms < 0) {
+			running_ms = idem->cfg.lease; /* a record made persistent by hand: never spin on it */
+		}
 		freeReplyObject(reply);
 		left = deadline - rlock_now_us();
 		if (left <= 0) {
@@ -514,7 +517,8 @@ static void apply_on_error(rlock_idem *idem, idem_claim *claim)
 	} else if (idem->cfg.on_error == RLOCK_ON_ERROR_STORE) {
 		zend_string *payload = encode_exception(failure);
 
-		if (claim_finish(idem, claim, "failed", payload) < 0) {
+		/* the message's __toString() may call exit(): then nothing is stored */
+		if (!rlock_engine_unwinding() && claim_finish(idem, claim, "failed", payload) < 0) {
 			throw_connection_error(idem);
 		}
 		zend_string_release(payload);

@@ -260,24 +260,30 @@ ZEND_METHOD(RLock, getFencingToken)
 	RETURN_LONG(lock->fence);
 }
 
-/* After the callback ran: releases the lock when we took it (the callback's
- * exception, if any, stays the one the caller sees; a release failure is
- * chained to it). False when the lock was lost before the section ended. */
+/* After the callback ran: releases the lock when we took it, else asks Redis
+ * whether our lease lasted (the callback's exception, if any, stays the one the
+ * caller sees; a failure here is chained to it). False when the lock was lost
+ * before the section ended. */
 static bool end_section(rlock_lock *lock, bool release)
 {
 	zend_object *callback_exception;
-	int released;
+	zend_long ms;
+	bool kept;
 
 	if (!rlock_lease_is_ours(lock)) {
 		return !lock->lost; /* lost, or released by the callback itself */
 	}
-	if (!release) {
-		return true;
+	if (!release && rlock_engine_unwinding()) {
+		return true; /* exit(): nobody is left to tell */
 	}
 	callback_exception = rlock_exception_set_aside();
-	released = lock_release(lock);
+	if (release) {
+		kept = lock_release(lock) != 0;
+	} else {
+		kept = !lock_remaining(lock, &ms) || ms >= 0; /* a failure to ask is thrown, not a loss */
+	}
 	rlock_exception_restore(callback_exception);
-	return released != 0;
+	return kept;
 }
 
 ZEND_METHOD(RLock, synchronized)
@@ -301,7 +307,18 @@ ZEND_METHOD(RLock, synchronized)
 	/* Inside a section that holds the lock (an outer synchronized(), or after
 	 * acquire()), this one runs as part of it: whoever took the lock frees it. */
 	nested = (lock->sections > 0 || lock->taken_by_acquire) && rlock_lease_is_ours(lock);
-	if (!nested) {
+	if (nested) {
+		zend_long ms;
+
+		if (!lock_remaining(lock, &ms)) {
+			RETURN_THROWS();
+		}
+		if (ms < 0) { /* the section we would be part of has lost the lock already */
+			zend_throw_exception_ex(rlock_ce_lost_exception, 0,
+				"lock \"%s\" was lost before the critical section began", ZSTR_VAL(lock->name));
+			RETURN_THROWS();
+		}
+	} else {
 		int got = lock_acquire(lock, wait_ms);
 
 		if (got < 0) {

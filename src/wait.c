@@ -105,7 +105,7 @@ rlock_wake rlock_wait_for(rlock_conn *c, const char *token, int64_t timeout_us, 
 	for (;;) {
 		struct pollfd pfd = {c->sub->fd, POLLIN, 0};
 		int64_t left = deadline - rlock_now_us();
-		int ready;
+		int ready, polled_errno;
 
 		if (drain(c, token, &lost, fence)) {
 			return RLOCK_WAKE_WOKEN;
@@ -118,10 +118,11 @@ rlock_wake rlock_wait_for(rlock_conn *c, const char *token, int64_t timeout_us, 
 		}
 		/* poll() counts in ms: round up, so we never wake before the deadline. */
 		ready = poll(&pfd, 1, (int) MIN((left + 999) / 1000, INT_MAX));
-		if (ready < 0 && errno == EINTR && rlock_wait_interrupted()) {
+		polled_errno = errno; /* a signal handler run below may change errno */
+		if (ready < 0 && polled_errno == EINTR && rlock_wait_interrupted()) {
 			return RLOCK_WAKE_INTERRUPTED; /* let the engine end the request, or the handler's exception fly */
 		}
-		if (ready < 0 && errno != EINTR) {
+		if (ready < 0 && polled_errno != EINTR) {
 			break;
 		}
 		if (ready > 0 && redisBufferRead(c->sub) != REDIS_OK) {

@@ -21,7 +21,7 @@ final class RLock
      *                        prefix, ttl, connect_timeout, read_timeout, auto_release, fair,
      *                        fencing, watchdog, on_lost (see README)
      */
-    public function __construct(string $name, array $options = []) {}
+    public function __construct(string $name, #[\SensitiveParameter] array $options = []) {}
 
     /**
      * Takes the lock. $waitMs = 0 tries once; $waitMs > 0 waits in line until a
@@ -58,7 +58,7 @@ final class RLock
     public function synchronized(callable $fn, int $waitMs = 0): mixed {}
 
     /** Deletes the lock whoever holds it (administrative use). True if a lock was deleted. */
-    public static function forceRelease(string $name, array $options = []): bool {}
+    public static function forceRelease(string $name, #[\SensitiveParameter] array $options = []): bool {}
 
     /** This worker's counters since it started. */
     public static function stats(): array {}
@@ -78,7 +78,7 @@ final class RLockIdempotency
      *                        allowed_classes (as unserialize() takes it; default none)
      *                        (see README)
      */
-    public function __construct(string $scope, array $options = []) {}
+    public function __construct(string $scope, #[\SensitiveParameter] array $options = []) {}
 
     /**
      * The first caller for $key runs $fn and its return value is stored; every later

@@ -51,6 +51,20 @@ try {
     echo "outer: ", get_class($e), "\n";
 }
 
+echo "-- acquire(), the lease runs out and another process takes the lock: synchronized() refuses to run\n";
+$short = new RLock('order:10', $redis->opts(['ttl' => 100]));
+$short->acquire();
+await(fn() => $redis->cmd('EXISTS', 'rlock:{order:10}') === 0);
+$other = new RLock('order:10', $redis->opts());
+$other->acquire();
+try {
+    $short->synchronized(fn() => print("callback ran\n"), 1000);
+} catch (RLockLostException $e) {
+    echo get_class($e), ": ", $e->getMessage(), "; the other still holds it: ",
+        var_export($redis->cmd('GET', 'rlock:{order:10}') === $other->getToken(), true), "\n";
+}
+$other->release();
+
 echo "-- released by the callback itself: no complaint\n";
 var_dump($lock->synchronized(fn(RLock $l) => $l->release()));
 ?>
@@ -64,7 +78,9 @@ after the section: true; release: true
 -- the inner section throws: the outer one still holds the lock
 inner failed, outer still holds it: true
 -- the lease is lost inside a nested section: both say so
-inner: no exception
+inner: RLockLostException
 outer: RLockLostException
+-- acquire(), the lease runs out and another process takes the lock: synchronized() refuses to run
+RLockLostException: lock "order:10" was lost before the critical section began; the other still holds it: true
 -- released by the callback itself: no complaint
 bool(true)

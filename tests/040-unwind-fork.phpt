@@ -44,6 +44,12 @@ foreach (['release', 'store', 'keep'] as $policy) {
         ", a duplicate meanwhile: ", duplicate($redis, "exit-$policy"), "\n";
 }
 
+[$code] = ends_inside($redis, 'store', 'exit-message', 'class Msg { function __toString(): string { exit(4); } }
+class PayFailed extends Exception { function __construct() { parent::__construct("x"); $this->message = new Msg(); } }
+$idem->run(getenv("KEY"), function () { throw new PayFailed(); });', $lease);
+echo "store, exit() in the failure's message: exit code $code, state ",
+    var_export((new RLockIdempotency('pay', $o))->state('exit-message'), true), "\n";
+
 echo "-- exit() inside the result's __serialize() / __sleep()\n";
 foreach (['new Result()' => 'serialize', 'new OldResult()' => 'sleep'] as $result => $label) {
     [$code] = ends_inside($redis, 'release', "exit-$label", "\$idem->run(getenv('KEY'), fn() => $result);", $lease);
@@ -65,7 +71,7 @@ echo "dropped mid-request with on_error release: state ", var_export((new RLockI
 
 echo "-- after the lease, each claim left by an unwind ends and a retry runs\n";
 $ended = 0;
-foreach (['exit-release', 'exit-store', 'exit-keep', 'exit-serialize', 'exit-sleep', 'exit-complete', 'forgotten'] as $key) {
+foreach (['exit-release', 'exit-store', 'exit-keep', 'exit-message', 'exit-serialize', 'exit-sleep', 'exit-complete', 'forgotten'] as $key) {
     await(fn() => (new RLockIdempotency('pay', $o))->state($key) === null, 3 * $lease / 1000 + 10);
     $ended++;
 }
@@ -133,6 +139,7 @@ $lock->synchronized(function (RLock $l) use ($redis) {
 release: exit code 3, state 'running', a duplicate meanwhile: RLockInProgressException
 store: exit code 3, state 'running', a duplicate meanwhile: RLockInProgressException
 keep: exit code 3, state 'running', a duplicate meanwhile: RLockInProgressException
+store, exit() in the failure's message: exit code 4, state 'running'
 -- exit() inside the result's __serialize() / __sleep()
 serialize: exit code 7, state 'running', a duplicate meanwhile: RLockInProgressException
 sleep: exit code 8, state 'running', a duplicate meanwhile: RLockInProgressException
@@ -141,7 +148,7 @@ complete(): exit code 8, state 'running'
 exit after begin(): state 'running'
 dropped mid-request with on_error release: state NULL
 -- after the lease, each claim left by an unwind ends and a retry runs
-ended: 7
+ended: 8
 -- a fork child inside run(): exits, or returns
 exits: meanwhile RLockInProgressException
 exits: stored replayed "parent's result"

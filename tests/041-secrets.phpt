@@ -50,6 +50,17 @@ $lock->acquire();
 $said[] = json_encode(RLock::stats());
 $lock->release();
 
+ini_set('zend.exception_ignore_args', '0');
+foreach ([fn() => RLock::forceRelease('x', ['servers' => "redis://shop:$secret@127.0.0.1:1"]),
+          fn() => new RLock('x', ['servers' => "redis://shop:$secret@h:port"]),
+          fn() => new RLockIdempotency('x', ['servers' => "redis://shop:$secret@h:port"])] as $call) {
+    try {
+        $call();
+    } catch (Throwable $e) {
+        $said[] = (string) $e . print_r($e->getTrace(), true); // what an error tracker records
+    }
+}
+
 echo "-- rlock.servers: the startup warning and phpinfo()\n";
 [$code, $out] = run_php('<?php phpinfo(INFO_MODULES);', ['rlock.servers' => "redis://shop:$secret@h:nan"]);
 say(trim(preg_replace('/^(?!.*rlock\.servers).*\n?/m', '', $out)));
@@ -80,4 +91,4 @@ RLock::__construct(): Argument #2 ($options) option "servers" lists the server r
 Warning: PHP Startup: rlock.servers "redis://shop:***@h:nan" is malformed: it is not a valid URI in Unknown on line 0
 rlock.servers => redis://127.0.0.1:6379 => redis://127.0.0.1:6379
 rlock.servers => redis://shop:***@h:1 => redis://shop:***@h:1
-password shown anywhere: false (22 texts)
+password shown anywhere: false (25 texts)

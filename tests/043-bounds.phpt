@@ -142,6 +142,42 @@ exec("kill -9 $holder");
 pcntl_waitpid($holder, $status);
 pcntl_signal(SIGUSR1, SIG_DFL);
 
+echo "-- a waiter's handler that leaves errno set does not cost it its subscription or its place\n";
+pcntl_signal(SIGUSR1, function () { @stat('/no/such/file'); });
+$sender = fork_child(function () use ($me, $redis) {
+    await(fn() => $redis->cmd('ZCARD', 'rlock:{order:7}:q') === 1);
+    for ($i = 0; $i < 10; $i++) {
+        exec("kill -USR1 $me");
+        usleep(20000);
+    }
+    $redis->cmd('SET', 'signals-sent', '1');
+});
+$holder2 = fork_child(function () use ($redis) {
+    $lock = new RLock('order:7', $redis->opts());
+    $lock->acquire();
+    $redis->cmd('SET', 'holding-7', '1');
+    await(fn() => $redis->cmd('GET', 'signals-sent') === '1', 60);
+});
+await(fn() => $redis->cmd('GET', 'holding-7') === '1');
+$before = RLock::stats();
+$got = (new RLock('order:7', $redis->opts()))->acquire(scaled(20000, 60000));
+$after = RLock::stats();
+echo "acquired: ", var_export($got, true), "; new connections while waiting: ", $after['connects'] - $before['connects'],
+    "; attempts: ", $after['commands'] - $before['commands'] <= 3 ? 'at most 3' : 'more', "\n";
+pcntl_waitpid($sender, $status);
+pcntl_waitpid($holder2, $status);
+pcntl_signal(SIGUSR1, SIG_DFL);
+
+echo "-- a duplicate facing a running claim that has no TTL (made persistent by hand) waits, it does not spin\n";
+$redis->cmd('HSET', 'rlock:{pay:stuck}:idem', 'state', 'running', 'owner', 'someone', 'fp', '');
+$before = RLock::stats();
+try {
+    (new RLockIdempotency('pay', $redis->opts(['wait' => 1000])))->run('stuck', fn() => 'ran');
+} catch (RLockInProgressException $e) {
+    echo get_class($e), ", retry after > 1 ms: ", var_export($e->getRetryAfter() > 1, true);
+}
+echo "; round trips: ", RLock::stats()['commands'] - $before['commands'] <= 5 ? 'a few' : 'many', "\n";
+
 echo "-- INI booleans\n";
 foreach (['rlock.watchdog' => 'maybe', 'rlock.auto_release' => 'yesplease', 'rlock.watchdog ' => 'TRUE'] as $name => $value) {
     [$code, $out] = run_php('<?php echo ini_get("' . trim($name) . '"), "\n";', [trim($name) => $value]);
@@ -178,6 +214,10 @@ acquire(20000): shutting down, well before its wait: true; queue: 0
 -- inside a wait, the handler runs at once; it cannot use rlock; a fork it makes does not go on waiting
 handler ran; RLock cannot be used in a signal handler that runs while rlock waits; throw from the handler to end the wait; forked
 the fork child's acquire(): false 1; the parent went on waiting and timed out: false
+-- a waiter's handler that leaves errno set does not cost it its subscription or its place
+acquired: true; new connections while waiting: 0; attempts: at most 3
+-- a duplicate facing a running claim that has no TTL (made persistent by hand) waits, it does not spin
+RLockInProgressException, retry after > 1 ms: true; round trips: a few
 -- INI booleans
 rlock.watchdog=maybe: Warning: PHP Startup: rlock.watchdog must be a boolean (1/0, on/off, yes/no, true/false), "maybe" given in Unknown on line 0 0
 rlock.auto_release=yesplease: Warning: PHP Startup: rlock.auto_release must be a boolean (1/0, on/off, yes/no, true/false), "yesplease" given in Unknown on line 0 1
