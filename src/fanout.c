@@ -92,8 +92,8 @@ int rlock_fanout(rlock_conn *const *conns, int n, const rlock_timeouts *t,
 			}
 		}
 		ready = poll(pfd, k, (int) MIN((left + 999) / 1000, INT_MAX));
-		if (ready < 0 && (errno != EINTR || rlock_wait_interrupted())) {
-			break;
+		if (ready < 0 && (errno != EINTR || rlock_time_limit_struck())) {
+			break; /* no PHP code runs here: replies are owed on these connections */
 		}
 		for (int j = 0; j < k && ready > 0; j++) {
 			int i = at[j];
