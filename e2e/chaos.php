@@ -125,7 +125,9 @@ $stack->restartRedis(1.0);
 
 fault('a php-fpm worker frozen (SIGSTOP) for 3 s while it holds the lock of a payment (lease 2 s)');
 insist($port, '/rlock/order', ['cart' => 'frozen', 'amount' => 999], $faultTally);
-$stalled = in_background(fn() => e2e_http($port, '/rlock/pay', ['cart' => 'frozen', 'stall' => 500]), "$state/frozen.json");
+// The stall is the window in which the worker must be frozen mid-payment: 5 s, not a
+// blink a busy machine could let pass before the SIGSTOP lands (time frozen counts in it).
+$stalled = in_background(fn() => e2e_http($port, '/rlock/pay', ['cart' => 'frozen', 'stall' => 5000]), "$state/frozen.json");
 $worker = (int) await_file("$state/stall-frozen");
 posix_kill($worker, SIGSTOP);
 usleep(2500000); // past the 2 s lease: the watchdog thread is frozen with its worker

@@ -9,7 +9,9 @@ pcntl
 <?php
 require __DIR__ . '/inc/server.inc';
 $redis = TestRedis::start(__FILE__);
-$slack = under_valgrind() ? 2.0 : 0.3;
+// A wake-up takes milliseconds, under valgrind too; a waiter that was not woken would
+// sit until the 30 s TTL of the holder or of the dead waiter the lock was handed to.
+$prompt = time_limit(1.0, 3.0);
 
 /** A forked waiter that records when it got the lock. */
 function waiter(TestRedis $redis, string $name, array $opts, int $waitMs, string $tag): int
@@ -39,7 +41,7 @@ foreach (['default' => [], 'fair' => ['fair' => true]] as $mode => $opts) {
     $holder->release();
     pcntl_waitpid($next, $status);
     $got = $redis->cmd('GET', "got:$mode-next");
-    echo "second waiter served: ", is_numeric($got) && $got - $released < $slack ? 'promptly' : "late ($got)", "\n";
+    echo "second waiter served: ", is_numeric($got) && $got - $released < $prompt ? 'promptly' : sprintf('late (%s s after the release)', is_numeric($got) ? round($got - $released, 3) : $got), "\n";
     echo "queue left: ", $redis->cmd('ZCARD', "rlock:{{$name}}:q"), "\n";
 }
 
@@ -55,7 +57,7 @@ $released = microtime(true);
 $holder->release();
 pcntl_waitpid($next, $status);
 $got = $redis->cmd('GET', 'got:after-quitter');
-echo "live waiter served: ", is_numeric($got) && $got - $released < $slack ? 'promptly' : "late ($got)", "\n";
+echo "live waiter served: ", is_numeric($got) && $got - $released < $prompt ? 'promptly' : sprintf('late (%s s after the release)', is_numeric($got) ? round($got - $released, 3) : $got), "\n";
 
 echo "-- a killed waiter's queue entry expires with its wait (+1 s grace)\n";
 $holder = new RLock('pay:4', $redis->opts(['ttl' => 30000]));
@@ -65,7 +67,8 @@ await(fn() => $redis->cmd('ZCARD', 'rlock:{pay:4}:q') === 1);
 exec("kill -9 $doomed");
 pcntl_waitpid($doomed, $status);
 $pttl = $redis->cmd('PTTL', 'rlock:{pay:4}:q');
-echo "queue key expires within 1.5 s: ", $pttl > 0 && $pttl <= 1500 ? 'yes' : "no ($pttl)", "\n";
+// -2: it already expired, which a slow machine may well see by now; -1 would be "never".
+echo "queue key expires within 1.5 s: ", $pttl <= 1500 && ($pttl > 0 || $pttl === -2) ? 'yes' : "no ($pttl)", "\n";
 usleep(1600000);
 echo "queue key after that: ", $redis->cmd('EXISTS', 'rlock:{pay:4}:q'), "\n";
 $holder->release();

@@ -44,8 +44,10 @@ echo "the slot is now served by the former replica: ", var_export($cluster->node
 
 echo "-- the watchdog renews at the new master\n";
 usleep((int) max(0, (9.0 - (microtime(true) - $killedAt)) * 1e6)); // past the 8 s lease taken before the kill
+// 9 s after the kill a lease of 8 s taken before it has run out unless renewed since: any
+// time left shows a renewal at the new master (how much depends on when the last one ran)
 echo "still held after its ttl: ", var_export($held->isAcquired(), true), ", renewed on the new master: ",
-    var_export($replica->cmd('PTTL', 'rlock:{sku:1}') > 4000, true), "\n";
+    var_export($replica->cmd('PTTL', 'rlock:{sku:1}') > 0, true), "\n";
 var_dump($held->release(), $rival->acquire(), $rival->release());
 
 echo "-- names across every slot still work\n";

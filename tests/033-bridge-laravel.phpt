@@ -50,15 +50,22 @@ echo trim($out), ", after forceRelease: ", $redis->cmd('EXISTS', 'rlock:{job:8}'
 echo "-- block() is woken by the release, without polling\n";
 $pid = fork_child(function () use ($redis) {
     $cache = new Repository(new RLockStore(new ArrayStore(), $redis->opts()));
-    $cache->lock('order:2', 10)->get(fn() => usleep(600000));
+    $cache->lock('order:2', 10)->get(function () use ($redis) {
+        await_waiters($redis, 'rlock:{order:2}'); // then 600 ms more: the waiter really waits
+        usleep(600000);
+        $redis->cmd('HSET', 'notes', 'released', (string) microtime(true)); // HSET: not counted below
+    });
 });
 await(fn() => $redis->cmd('EXISTS', 'rlock:{order:2}') === 1);
 $scripts = $redis->calls('evalsha') + $redis->calls('eval') + $redis->calls('set');
 $start = microtime(true);
 echo $cache->lock('order:2', 10)->block(5, fn() => 'blocked, then ran'), "\n";
-$waited = microtime(true) - $start;
+$gotAt = microtime(true);
 pcntl_waitpid($pid, $status);
-echo "waited for the release: ", var_export($waited > 0.3 && $waited < 3, true), ", commands meanwhile (no poll): ",
+$released = (float) $redis->cmd('HGET', 'notes', 'released');
+// woken within milliseconds of the release; not woken, it would give up at its 5 s deadline
+$woken = $gotAt - $start >= 0.6 && $gotAt >= $released && $gotAt - $released < time_limit(1.0, 3.0);
+echo "waited for the release: ", var_export($woken, true), ", commands meanwhile (no poll): ",
     var_export($redis->calls('evalsha') + $redis->calls('eval') + $redis->calls('set') - $scripts <= 4, true), "\n";
 
 echo "-- block() gives up at its deadline\n";
@@ -71,11 +78,14 @@ $pid = fork_child(function () use ($redis) {
     try {
         $cache->lock('busy', 10)->block(1);
     } catch (LockTimeoutException $e) {
-        $redis->cmd('SET', 'timeout', sprintf('%.1f', microtime(true) - $start));
+        $redis->cmd('SET', 'timeout', (string) (microtime(true) - $start));
     }
 });
 pcntl_waitpid($pid, $status);
-echo "LockTimeoutException after ", $redis->cmd('GET', 'timeout'), " s\n";
+// not before its 1 s, and well before the holder's 10 s TTL would let it in
+$took = $redis->cmd('GET', 'timeout');
+echo "LockTimeoutException at the 1 s deadline: ",
+    is_numeric($took) && $took >= 0.99 && $took < time_limit(3.0, 6.0) ? 'yes' : "no ($took)", "\n";
 $held->release();
 
 echo "-- seconds = 0: held until released, kept alive by the watchdog\n";
@@ -126,7 +136,7 @@ bool(false), after forceRelease: 0
 blocked, then ran
 waited for the release: true, commands meanwhile (no poll): true
 -- block() gives up at its deadline
-LockTimeoutException after 1.0 s
+LockTimeoutException at the 1 s deadline: yes
 -- seconds = 0: held until released, kept alive by the watchdog
 bool(true)
 bool(true)

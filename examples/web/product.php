@@ -27,21 +27,32 @@ const cart = 'cart-' + Math.random().toString(36).slice(2, 10);
 const log = (text) => { const li = document.createElement('li'); li.textContent = text; document.getElementById('log').append(li); };
 const post = (path) => fetch(path, {method: 'POST', headers: {'Content-Type': 'application/x-www-form-urlencoded'}, body: 'cart=' + cart}).then(r => r.json());
 let clicks = {order: 0, pay: 0};
+// clicks whose answer and summary are not on the page yet (tests/browser waits for 0)
+const pending = (change) => { document.body.dataset.pending = (+(document.body.dataset.pending || 0) + change); };
 document.getElementById('place-order').addEventListener('click', async () => {
   const n = ++clicks.order;
+  pending(+1);
   const answer = await post('/order');
   log(`click ${n} on "Place order": order #${answer.order}`);
   document.getElementById('pay').disabled = false;
-  summarize();
+  await summarize();
+  pending(-1);
 });
 document.getElementById('pay').addEventListener('click', async () => {
   const n = ++clicks.pay;
+  pending(+1);
   const answer = await post('/pay');
   log(`click ${n} on "Pay": payment #${answer.payment}`);
-  summarize();
+  await summarize();
+  pending(-1);
 });
+let summaries = 0;
 async function summarize() {
+  const mine = ++summaries;
   const status = await fetch('/status?cart=' + cart + '&format=json').then(r => r.json());
+  if (mine !== summaries) {
+    return; // a later summary was asked for: an older answer arriving late must not replace it
+  }
   document.getElementById('summary').textContent =
     `${clicks.order} click(s) on "Place order", ${clicks.pay} on "Pay": ` +
     `${status.orders} order and ${status.payments} payment for this cart — status: ${status.status}`;
