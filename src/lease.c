@@ -352,6 +352,7 @@ static rlock_lease_outcome lease_wait(rlock_lock *lock, int64_t deadline)
 	 * Redis drops it even if we were killed before we could leave. */
 	zend_long place_ms = (deadline - rlock_now_us()) / 1000 + RLOCK_WAITER_GRACE_MS;
 	pid_t waiting = rlock_pid();
+	int attempts = 0;
 
 	for (;;) {
 		int64_t left = deadline - rlock_now_us();
@@ -367,6 +368,7 @@ static rlock_lease_outcome lease_wait(rlock_lock *lock, int64_t deadline)
 		snprintf(waiter, sizeof(waiter), "%s|%s|" ZEND_LONG_FMT "|" ZEND_LONG_FMT "|%d", c->wake_channel,
 			lock->token, lock->cfg.ttl, place_ms, lock->cfg.fencing ? 1 : 0);
 		outcome = lease_attempt(lock, waiter, place_ms, &holder_ttl);
+		attempts++;
 		if (outcome == RLOCK_LEASE_FAILED) {
 			lease_abandon(lock, waiter);
 			return RLOCK_LEASE_FAILED;
@@ -381,12 +383,17 @@ static rlock_lease_outcome lease_wait(rlock_lock *lock, int64_t deadline)
 		/* A holder that never releases is waited out, not waited for: wake at its expiry. */
 		slice = holder_ttl >= 0 ? MIN(left, (int64_t) holder_ttl * 1000 + 1000) : left;
 		wake = rlock_wait_for(c, lock->token, slice, &fence);
-		if (wake == RLOCK_WAKE_WOKEN && !lock->cfg.cluster) {
+		if (wake == RLOCK_WAKE_WOKEN && attempts == 1 && !lock->cfg.cluster) {
 			lease_taken(lock, fence);
 			return RLOCK_LEASE_TAKEN; /* a release hands the lock over before it wakes us */
 		}
-		/* In a cluster, PUBLISH reaches every node but counts only the subscribers of
-		 * its own, so a hand-over may have been taken back: the next attempt checks. */
+		/* The next attempt checks, instead of trusting the wake-up:
+		 * - after a second attempt, the wake-up may be older than it: a hand-over
+		 *   published before that attempt found the lock busy again (the handed
+		 *   lease ran out while the wake-up was still on its way, and went to
+		 *   someone else); our token's line entry was queued anew since;
+		 * - in a cluster, PUBLISH reaches every node but counts only the subscribers
+		 *   of its own, so a hand-over may have been taken back. */
 		if (wake == RLOCK_WAKE_INTERRUPTED) {
 			/* a fork child (made by a signal handler) leaves its parent's place in line alone */
 			return rlock_pid() == waiting ? lease_give_up(lock, waiter) : RLOCK_LEASE_BUSY;
