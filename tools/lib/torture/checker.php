@@ -10,33 +10,38 @@
  * RLockLostException; "unknown" when it could not learn (killed, died, hung,
  * Redis unreachable at the end).
  *
+ * Being told "lost" is not enough to excuse anything: a lock that let anyone
+ * take a held name would tell its victims exactly that (--sabotage=steal). A
+ * lease can only have ended early if something could end it: a Redis pause or
+ * restart, or a forced unlock of the name, between the moment its holder began
+ * to acquire (t0) and the moment in question; or that moment being past t0 +
+ * the shortest ttl the holder set (a lease cannot run out sooner: Redis starts
+ * it after t0). Overlaps and stale tokens so explained are counted and shown
+ * ("allowed ..."), not passed silently.
+ *
  * 1. Mutual exclusion. Two sections of one name overlap when the later one is
  *    entered (logged after acquire() returned) before the earlier one is left
- *    (logged before release()), so logged overlaps are real overlaps. The
- *    overlap is allowed when the earlier holder's verdict is "lost". It is a
- *    violation when that verdict is "held". When it is "unknown", it is allowed
- *    only if something can explain a lost lease: a Redis pause or restart, or a
- *    forced unlock of the name, between the earlier acquire's start (t0) and
- *    the later entry; or, for a holder without watchdog, the later entry
- *    coming after the shortest lease the holder could have had (t0 + the
- *    smallest ttl it set). Those are counted as "unverifiable", not passed
- *    silently. Also a violation: release() true after extend()/isAcquired()
- *    had said the lease was lost.
+ *    (logged before release(); at a kill or death if it never was), so every
+ *    logged overlap is a real one. Allowed only when the earlier holder's
+ *    verdict is not "held" and its lease could have ended by the later entry.
+ *    Also a violation: release() true after extend()/isAcquired() said lost.
  * 2. Fencing. Among fenced sections of one name in entry order, each token
  *    must exceed every earlier one. A token equal to an earlier one is always
  *    a violation (the counter is persistent: AOF with fsync always). A smaller
  *    one means this holder acquired first but logged its entry after a newer
- *    holder: allowed only when its own lease was lost — verdict "lost", or
- *    "unknown" with an explanation as in rule 1 up to the newer entry.
- * 3. Idempotency. A key's effect may run again only when every earlier
- *    attempt ended without a stored outcome: killed/died, lost, conn, threw
- *    with on_error release or keep, aborted, abandoned. After an attempt that
- *    completed, or threw with on_error store, a later effect is a violation
- *    (for store: unless a Redis fault lies between that effect and its end —
- *    storing the failure may then have found the claim gone, and run() does
- *    not say so). A replayed result must be the value of a completed (or
- *    unknown) attempt of that key, a replayed failure that of a "store" one.
- *    Every key with a completed attempt must be "done" in Redis at the end.
+ *    holder: allowed only when its verdict is not "held" and its lease could
+ *    have ended by the newer holder's entry.
+ * 3. Idempotency. A key's effect may run again after an earlier attempt only
+ *    if that attempt gave its claim up (threw with on_error release, abort(),
+ *    abandoned with on_error release), or its claim could have lapsed by the
+ *    new effect (lost, conn, killed/died, threw with keep, abandoned with
+ *    keep/store; by the rule above with the lease, t0 taken before run() or
+ *    begin()). Never after an attempt that completed; after one that threw with
+ *    on_error store only across a Redis fault (storing the failure may then have
+ *    found the claim gone, and run() does not say so). A replayed result must
+ *    be the value of a completed (or unknown) attempt of that key, a replayed
+ *    failure that of a "store" one. Every key with a completed attempt must be
+ *    "done" in Redis at the end.
  * 4. Leftovers: after every worker stopped, no key without a TTL except those
  *    the README names as persistent (see documented_persistent()).
  * 5. No crash: no worker ended except by the driver's SIGKILL or the final
@@ -76,18 +81,42 @@ final class Checker
             $options ? ', ' . implode('+', $options) : '', $s['out'] ?? 'no verdict', $s['endBy'] ?? 'nothing');
     }
 
-    /** Why the lease of a section with no verdict may have ended by $until, or null if nothing explains it. */
-    private function lapseExplained(array $section, int $until): ?string
+    /**
+     * What could have ended a lease (of $name, asked for at $t0, at least
+     * $shortestMs long) by $until; null when nothing could.
+     */
+    private function lapse(string $name, int $t0, int $shortestMs, int $until): ?string
     {
-        $disturbance = $this->history->disturbance($section['name'], $section['t0'], $until);
-        if ($disturbance) {
+        if ($disturbance = $this->history->disturbance($name, $t0, $until)) {
             return $disturbance;
         }
-        $shortestTtl = min(array_merge([$section['ttl']], array_column($section['extends'], 2)));
-        if (!$section['wd'] && $until + self::MARGIN_NS >= $section['t0'] + $shortestTtl * 1_000_000) {
-            return 'lease could have run out';
+        if ($until + self::MARGIN_NS >= $t0 + $shortestMs * 1_000_000) {
+            return 'past its ttl';
         }
         return null;
+    }
+
+    private function sectionLapse(array $section, int $until): ?string
+    {
+        $shortest = min(array_merge([$section['ttl']], array_column($section['extends'], 2)));
+        $why = $this->lapse($section['name'], $section['t0'], $shortest, $until);
+        // the watchdog should keep a lease past its ttl: show how often it did not
+        return $why === 'past its ttl' && $section['wd'] ? 'watched lease past its ttl, no fault' : $why;
+    }
+
+    /** Why an overlap or stale token with $section as the stale holder is allowed, or null. */
+    private function staleAllowed(array $section, int $until): ?string
+    {
+        $verdict = $this->verdict($section);
+        if ($verdict === 'held' || !($why = $this->sectionLapse($section, $until))) {
+            return null;
+        }
+        return ($verdict === 'lost' ? 'told of its loss' : 'holder never learned') . ", $why";
+    }
+
+    private function ms(int $ns): string
+    {
+        return sprintf('%.0f ms', $ns / 1e6);
     }
 
     private function excuse(string $rule, string $why): void
@@ -101,15 +130,12 @@ final class Checker
         $violations = [];
         foreach ($this->history->overlaps as [$earlier, $later, $t]) {
             $a = $this->history->sections[$earlier];
-            $verdict = $this->verdict($a);
-            if ($verdict === 'lost') {
-                $this->excuse('overlaps', 'holder told of its loss');
-            } elseif ($verdict === 'unknown' && ($why = $this->lapseExplained($a, $t))) {
-                $this->excuse('overlaps', "unverifiable: $why");
-            } else {
-                $violations[] = sprintf('%s: %s entered while %s still held it', $a['name'],
-                    $this->describe($later), $this->describe($earlier));
+            if ($why = $this->staleAllowed($a, $t)) {
+                $this->excuse('overlaps', $why);
+                continue;
             }
+            $violations[] = sprintf('%s: %s entered while %s still held it, %s after it began to acquire', $a['name'],
+                $this->describe($later), $this->describe($earlier), $this->ms($t - $a['t0']));
         }
         foreach ($this->history->sections as $sec => $s) {
             if ($s['out'] === 'released-after-lost') {
@@ -144,10 +170,8 @@ final class Checker
                     $this->describe($sec), $n['fence'], $this->describe($newest));
                 if ($s['fence'] === $n['fence']) {
                     $violations[] = "$what (the same token twice)";
-                } elseif ($this->verdict($s) === 'lost') {
-                    $this->excuse('stale tokens', 'holder told of its loss');
-                } elseif ($this->verdict($s) === 'unknown' && ($why = $this->lapseExplained($s, $n['t']))) {
-                    $this->excuse('stale tokens', "unverifiable: $why");
+                } elseif ($why = $this->staleAllowed($s, $n['t'])) {
+                    $this->excuse('stale tokens', $why);
                 } else {
                     $violations[] = $what;
                 }
@@ -156,26 +180,22 @@ final class Checker
         return $violations;
     }
 
-    /** Outcomes after which the work may run again for the key. */
-    private const NOT_STORED = ['killed', 'died', 'hung', 'lost', 'conn', 'aborted', 'abort-lost', 'abandoned', 'error'];
-
     /** Rule 3; $stateOf(key) reads a key's state from Redis. */
     public function idempotency(callable $stateOf): array
     {
         $violations = [];
         foreach ($this->history->effects as $key => $attempts) {
-            $blocking = null;
-            foreach ($attempts as $att) {
-                if ($blocking !== null) {
-                    $b = $this->history->attempts[$blocking];
-                    $violations[] = sprintf('key %s: effect of %s ran again after %s (%s, on_error %s)',
-                        $key, $att, $blocking, $b['out'], $b['pol']);
+            foreach ($attempts as $j => $later) {
+                for ($i = 0; $i < $j; $i++) {
+                    if ($violation = $this->repeatedEffect($attempts[$i], $later)) {
+                        $violations[] = "key $key: $violation";
+                        break;
+                    }
                 }
-                $blocking ??= $this->blocks($att) ? $att : null;
             }
         }
         foreach ($this->history->attempts as $att => $a) {
-            if (in_array($a['out'], ['completed'], true) && $a['value'] !== "r:$att") {
+            if ($a['out'] === 'completed' && $a['value'] !== "r:$att") {
                 $violations[] = "key {$a['key']}: $att completed with the value " . json_encode($a['value']);
             }
         }
@@ -183,21 +203,33 @@ final class Checker
         return $violations;
     }
 
-    /** Whether attempt $att's end forbids any later effect on its key. */
-    private function blocks(string $att): bool
+    /** Why the effect of attempt $later may not follow that of $earlier on their key; null if it may. */
+    private function repeatedEffect(string $earlier, string $later): ?string
     {
-        $a = $this->history->attempts[$att];
-        if ($a['out'] === 'completed') {
-            return true;
+        $e = $this->history->attempts[$earlier];
+        $l = $this->history->attempts[$later];
+        $ended = sprintf('%s (%s, on_error %s, lease %d)', $earlier, $e['out'] ?? 'no outcome', $e['pol'], $e['lease']);
+        if ($e['out'] === 'completed') {
+            return "effect of $later ran again after $ended";
         }
-        if ($a['out'] === 'threw' && $a['pol'] === 'store') {
-            if ($why = $this->history->disturbance('', $a['t'], $a['outT'])) {
-                $this->excuse('repeated effects', "unverifiable: stored failure, $why");
-                return false;
+        if ($e['out'] === 'threw' && $e['pol'] === 'store') {
+            if ($why = $this->history->disturbance('', $e['t0'], $l['t'])) {
+                $this->excuse('repeated effects', "after a stored failure, $why");
+                return null;
             }
-            return true;
+            return "effect of $later ran again after $ended stored its failure";
         }
-        return false;
+        $givenUp = in_array($e['out'], ['aborted'], true)
+            || (in_array($e['out'], ['threw', 'abandoned'], true) && $e['pol'] === 'release');
+        if ($givenUp) {
+            return null;
+        }
+        if ($why = $this->lapse('', $e['t0'], $e['lease'], $l['t'])) {
+            $this->excuse('repeated effects', "claim {$e['out']}, $why");
+            return null;
+        }
+        return sprintf('effect of %s ran %s after %s began to claim, before its claim could lapse: %s',
+            $later, $this->ms($l['t'] - $e['t0']), $earlier, $ended);
     }
 
     private function replays(): array

@@ -14,7 +14,7 @@ final class History
     public array $entries = [];
     /** [earlier section, later section, when the later one entered]: both live at once */
     public array $overlaps = [];
-    /** att id => [key, wid, t, pol, mode, out, value, outT] */
+    /** att id => [key, wid, t0 (before the claim), t (the effect), pol, lease, mode, out, value, outT] */
     public array $attempts = [];
     /** key => attempt ids in order of their effects */
     public array $effects = [];
@@ -129,8 +129,8 @@ final class History
 
     private function onEffect(array $e): void
     {
-        $this->attempts[$e['att']] = ['key' => $e['key'], 'wid' => $e['w'], 't' => $e['t'], 'pol' => $e['pol'],
-            'mode' => $e['mode'], 'out' => null, 'value' => null, 'outT' => null];
+        $this->attempts[$e['att']] = ['key' => $e['key'], 'wid' => $e['w'], 't0' => $e['t0'], 't' => $e['t'],
+            'pol' => $e['pol'], 'lease' => $e['lease'], 'mode' => $e['mode'], 'out' => null, 'value' => null, 'outT' => null];
         $this->effects[$e['key']][] = $e['att'];
         $this->openAttempts[$e['w']][$e['att']] = true;
     }

@@ -21,14 +21,15 @@ final class IdemOps
         return 'k' . (intdiv(hrtime(true), 250000000) - mt_rand(0, 7));
     }
 
-    /** The helper with random options, and the policy it was given. */
+    /** The helper with random options, and the on_error policy and lease it was given. */
     private function helper(): array
     {
         $w = $this->worker;
         $policy = $w->pick(['release', 'store', 'keep']);
+        $lease = $w->pick([300, 1000, 3000]);
         return [new RLockIdempotency($w->scope, ['servers' => $w->servers(), 'on_error' => $policy,
-            'lease' => $w->pick([300, 1000, 3000]), 'wait' => $w->pick([0, 0, 200, 1500]),
-            'read_timeout' => $w->pick([300, 1000])]), $policy];
+            'lease' => $lease, 'wait' => $w->pick([0, 0, 200, 1500]),
+            'read_timeout' => $w->pick([300, 1000])]), ['pol' => $policy, 'lease' => $lease]];
     }
 
     /** Rarely another fingerprint for the same key: RLockConflictException. */
@@ -37,11 +38,15 @@ final class IdemOps
         return $this->worker->chance(0.02) ? 'other' : null;
     }
 
-    /** The work itself: recorded as an effect, sometimes slow (past a short lease: the watchdog keeps it). */
-    private function effect(string $attempt, string $key, string $policy, string $mode): void
+    /**
+     * The work itself: recorded as an effect (with t0, taken before the claim was
+     * asked for: the claim cannot end before t0 + lease unless it is given up),
+     * sometimes slow (past a short lease: the watchdog keeps it).
+     */
+    private function effect(string $attempt, array $fields, int $t0, string $mode): void
     {
         $w = $this->worker;
-        $w->ledger->append('effect', ['att' => $attempt, 'key' => $key, 'pol' => $policy, 'mode' => $mode]);
+        $w->ledger->append('effect', ['att' => $attempt, 't0' => $t0, 'mode' => $mode] + $fields);
         $w->chance(0.05) ? $w->sleepMs(400, 1200) : $w->sleepMs(0, 20);
     }
 
@@ -50,6 +55,10 @@ final class IdemOps
     {
         if ($e instanceof WorkFailure) {
             return ['replayed-failure', ['from' => $e->getMessage()]];
+        }
+        // a stored failure whose class rlock would not re-create (allowed_classes)
+        if (get_class($e) === RLockException::class && preg_match('/failed with WorkFailure: (att:\S+)$/', $e->getMessage(), $m)) {
+            return ['replayed-failure', ['from' => $m[1]]];
         }
         foreach ([RLockInProgressException::class => 'inprogress', RLockConflictException::class => 'conflict',
                 RLockConnectionException::class => 'conn'] as $class => $outcome) {
@@ -63,14 +72,15 @@ final class IdemOps
     public function run(): void
     {
         $w = $this->worker;
-        [$idem, $policy] = $this->helper();
+        [$idem, $fields] = $this->helper();
         $key = self::currentKey();
+        $fields['key'] = $key;
         $attempt = null;
-        $fields = ['key' => $key, 'pol' => $policy];
+        $t0 = hrtime(true);
         try {
-            $value = $idem->run($key, function () use (&$attempt, $key, $policy, $w) {
+            $value = $idem->run($key, function () use (&$attempt, $fields, $t0, $w) {
                 $attempt = $w->newId('att');
-                $this->effect($attempt, $key, $policy, 'run');
+                $this->effect($attempt, $fields, $t0, 'run');
                 if ($w->chance(0.2)) {
                     throw new WorkFailure($attempt);
                 }
@@ -99,9 +109,10 @@ final class IdemOps
     public function beginComplete(): void
     {
         $w = $this->worker;
-        [$idem, $policy] = $this->helper();
+        [$idem, $fields] = $this->helper();
         $key = self::currentKey();
-        $fields = ['key' => $key, 'pol' => $policy];
+        $fields['key'] = $key;
+        $t0 = hrtime(true);
         try {
             $claim = $idem->begin($key, $this->fingerprint());
         } catch (Throwable $e) {
@@ -114,8 +125,8 @@ final class IdemOps
             return;
         }
         $attempt = $w->newId('att');
+        $this->effect($attempt, $fields, $t0, 'begin');
         $fields['att'] = $attempt;
-        $this->effect($attempt, $key, $policy, 'begin');
         $ending = mt_rand(1, 100);
         try {
             if ($ending <= 70) {

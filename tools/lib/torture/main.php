@@ -4,7 +4,7 @@
  * then has the checker judge the ledger and Redis, prints the counts, each
  * rule's verdict and "N passed, N failed"; exits 1 on any violation.
  *
- *   main.php [--seed N] [--seconds N] [--workers N] [--sabotage[=lock,idem,crash]]
+ *   main.php [--seed N] [--seconds N] [--workers N] [--sabotage[=lock,steal,idem,crash]]
  */
 require __DIR__ . '/../../../tests/inc/server.inc';
 require __DIR__ . '/ledger.php';
@@ -14,7 +14,7 @@ require __DIR__ . '/checker.php';
 require __DIR__ . '/redis-audit.php';
 require __DIR__ . '/report.php';
 
-const SABOTAGE_ALL = ['lock', 'idem', 'crash'];
+const SABOTAGE_ALL = ['lock', 'steal', 'idem', 'crash'];
 
 function parse_args(array $argv): array
 {
@@ -25,7 +25,7 @@ function parse_args(array $argv): array
         } elseif (preg_match('/^--sabotage(?:=([a-z,]+))?$/', $argv[$i], $m)) {
             $args['sabotage'] = isset($m[1]) ? explode(',', $m[1]) : SABOTAGE_ALL;
         } else {
-            fwrite(STDERR, "usage: tools/torture [--seed N] [--seconds N] [--workers N] [--sabotage[=lock,idem,crash]]\n");
+            fwrite(STDERR, "usage: tools/torture [--seed N] [--seconds N] [--workers N] [--sabotage[=lock,steal,idem,crash]]\n");
             exit(2);
         }
     }

@@ -5,12 +5,20 @@
  *   lock  — GET the lock, "free" if absent or its stored expiry passed, then SET
  *           it without a TTL; fencing numbers by GET + 1 + SET; release by DEL
  *           without an owner check. Breaks rules 1, 2 and 4 (a killed holder's
- *           key never expires).
+ *           key, and the counters, never expire).
+ *   steal — a lock taken with SET PX but no NX, and a claim taken whatever its
+ *           state; both given back owner-checked, so the victim *is* told that
+ *           it lost: the checker must still see that nothing could have ended
+ *           the victim's lease that soon (rules 1 and 3).
  *   idem  — GET the result; if absent, do the work, then SET it. Breaks rule 3.
  *   crash — one worker warns from rlock, another dies of SIGSEGV. Breaks rule 5. */
 
 final class SabotagedOps
 {
+    private const COMPARE_AND_DELETE = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
+    private const FINISH_IF_OURS = "if redis.call('HGET', KEYS[1], 'owner') ~= ARGV[1] then return 0 end "
+        . "redis.call('HSET', KEYS[1], 'state', 'done', 'result', ARGV[2]) redis.call('PEXPIRE', KEYS[1], 600000) return 1";
+
     private ?Redis $redis = null;
 
     public function __construct(private Worker $worker)
@@ -26,14 +34,34 @@ final class SabotagedOps
         return $this->redis;
     }
 
+    /** Runs $op; a Redis error is a "conn" outcome, as for the real operations. */
+    private function guarded(string $kind, callable $op): void
+    {
+        try {
+            $op($this->redis());
+        } catch (RedisException $e) {
+            $this->redis = null;
+            $this->worker->done($kind, 'conn');
+            usleep(50000);
+        }
+    }
+
+    private function enter(string $name, int $ttl, int $t0, ?int $fence): string
+    {
+        $section = $this->worker->newId('sec');
+        $this->worker->ledger->append('enter', ['sec' => $section, 'name' => $name, 'fenced' => $fence !== null,
+            'fence' => $fence, 'wd' => false, 'ttl' => $ttl, 't0' => $t0, 'via' => 'sabotage']);
+        return $section;
+    }
+
+    /** "lock": GET, then SET without a TTL; counter by GET + SET; DEL whoever holds it. */
     public function lockSection(): void
     {
         $w = $this->worker;
-        $name = $w->pick(array_keys(LockOps::NAMES));
-        $ttl = $w->pick([300, 800, 2000]);
-        $t0 = hrtime(true);
-        try {
-            $redis = $this->redis();
+        $this->guarded('sab.lock', function (Redis $redis) use ($w) {
+            $name = $w->pick(array_keys(LockOps::NAMES));
+            $ttl = $w->pick([300, 800, 2000]);
+            $t0 = hrtime(true);
             $held = $redis->get("sab:{$name}");
             if ($held !== false && (int) explode('|', $held)[1] > intdiv(hrtime(true), 1000000)) {
                 $w->done('sab.lock', 'busy');
@@ -42,41 +70,77 @@ final class SabotagedOps
             $redis->set("sab:{$name}", uniqid() . '|' . (intdiv(hrtime(true), 1000000) + $ttl));
             $fence = (int) $redis->get("sab:{$name}:counter") + 1;
             $redis->set("sab:{$name}:counter", $fence);
-            $section = $w->newId('sec');
-            $w->ledger->append('enter', ['sec' => $section, 'name' => $name, 'fenced' => true, 'fence' => $fence,
-                'wd' => false, 'ttl' => $ttl, 't0' => $t0, 'via' => 'sabotage']);
+            $section = $this->enter($name, $ttl, $t0, $fence);
             $w->sleepMs(0, 30);
             $w->ledger->append('exit', ['sec' => $section]);
             $redis->del("sab:{$name}");
             $w->done('sab.lock', 'released', ['sec' => $section]);
-        } catch (RedisException $e) {
-            $this->redis = null;
-            $w->done('sab.lock', 'conn');
-            usleep(50000);
-        }
+        });
     }
 
+    /** "steal": SET PX without NX; owner-checked release, which tells the victim. */
+    public function stealingLockSection(): void
+    {
+        $w = $this->worker;
+        $this->guarded('sab.steal', function (Redis $redis) use ($w) {
+            $name = $w->pick(array_keys(LockOps::NAMES));
+            $ttl = $w->pick([800, 2000]);
+            $token = bin2hex(random_bytes(8));
+            $t0 = hrtime(true);
+            $redis->set("sab:{$name}", $token, ['PX' => $ttl]);
+            $section = $this->enter($name, $ttl, $t0, null);
+            $w->sleepMs(0, 30);
+            $w->ledger->append('exit', ['sec' => $section]);
+            $freed = $redis->eval(self::COMPARE_AND_DELETE, ["sab:{$name}", $token], 1);
+            $w->done('sab.steal', $freed ? 'released' : 'lost', ['sec' => $section]);
+        });
+    }
+
+    /** "idem": GET the result; if absent, work, then SET it. */
     public function idempotentRun(): void
     {
         $w = $this->worker;
-        $key = IdemOps::currentKey();
-        try {
-            $redis = $this->redis();
+        $this->guarded('sab.idem', function (Redis $redis) use ($w) {
+            $key = IdemOps::currentKey();
+            $t0 = hrtime(true);
             $stored = $redis->get("sab:idem:$key");
             if ($stored !== false) {
                 $w->done('sab.idem', 'replayed', ['key' => $key, 'value' => $stored]);
                 return;
             }
             $attempt = $w->newId('att');
-            $w->ledger->append('effect', ['att' => $attempt, 'key' => $key, 'pol' => 'store', 'mode' => 'sabotage']);
+            $w->ledger->append('effect', ['att' => $attempt, 't0' => $t0, 'mode' => 'sabotage', 'key' => $key,
+                'pol' => 'store', 'lease' => 0]);
             $w->sleepMs(0, 20);
             $redis->set("sab:idem:$key", "r:$attempt", ['PX' => 600000]);
             $w->done('sab.idem', 'completed', ['key' => $key, 'att' => $attempt, 'value' => "r:$attempt"]);
-        } catch (RedisException $e) {
-            $this->redis = null;
-            $w->done('sab.idem', 'conn', ['key' => $key]);
-            usleep(50000);
-        }
+        });
+    }
+
+    /** "steal": a claim taken even while another runs; finished owner-checked, which tells the victim. */
+    public function stealingIdempotentRun(): void
+    {
+        $w = $this->worker;
+        $this->guarded('sab.steal-idem', function (Redis $redis) use ($w) {
+            $key = IdemOps::currentKey();
+            $record = "sab:claim:$key";
+            $lease = $w->pick([1000, 3000]);
+            $t0 = hrtime(true);
+            if ($redis->hGet($record, 'state') === 'done') {
+                $w->done('sab.steal-idem', 'replayed', ['key' => $key, 'value' => $redis->hGet($record, 'result')]);
+                return;
+            }
+            $token = bin2hex(random_bytes(8));
+            $redis->hMSet($record, ['state' => 'running', 'owner' => $token]);
+            $redis->pExpire($record, $lease);
+            $attempt = $w->newId('att');
+            $w->ledger->append('effect', ['att' => $attempt, 't0' => $t0, 'mode' => 'sabotage', 'key' => $key,
+                'pol' => 'release', 'lease' => $lease]);
+            $w->sleepMs(0, 20);
+            $finished = $redis->eval(self::FINISH_IF_OURS, [$record, $token, "r:$attempt"], 1);
+            $w->done('sab.steal-idem', $finished ? 'completed' : 'lost', ['key' => $key, 'att' => $attempt,
+                'value' => "r:$attempt"]);
+        });
     }
 }
 

@@ -73,20 +73,28 @@ function caused_by(Throwable $e, string $class): bool
     return false;
 }
 
-/** The operation table: [weight, callable]. Sabotage swaps in the broken versions. */
+/** The operation table: [weight, callable]. Sabotage swaps in the broken stand-ins. */
 function operation_table(Worker $worker): array
 {
     $locks = new LockOps($worker);
     $idem = new IdemOps($worker);
     $broken = new SabotagedOps($worker);
-    $lockSabotaged = in_array('lock', $worker->sabotage, true);
-    $idemSabotaged = in_array('idem', $worker->sabotage, true);
+    $brokenLocks = array_values(array_filter([
+        in_array('lock', $worker->sabotage, true) ? [$broken, 'lockSection'] : null,
+        in_array('steal', $worker->sabotage, true) ? [$broken, 'stealingLockSection'] : null,
+    ]));
+    $brokenIdem = array_values(array_filter([
+        in_array('idem', $worker->sabotage, true) ? [$broken, 'idempotentRun'] : null,
+        in_array('steal', $worker->sabotage, true) ? [$broken, 'stealingIdempotentRun'] : null,
+    ]));
+    $lockOr = fn(callable $real) => $brokenLocks ? fn() => $worker->pick($brokenLocks)() : $real;
+    $idemOr = fn(callable $real) => $brokenIdem ? fn() => $worker->pick($brokenIdem)() : $real;
     return [
-        [30, $lockSabotaged ? [$broken, 'lockSection'] : [$locks, 'acquireSection']],
-        [20, $lockSabotaged ? [$broken, 'lockSection'] : [$locks, 'synchronizedSection']],
-        [1, $lockSabotaged ? [$broken, 'lockSection'] : [$locks, 'forceRelease']],
-        [25, $idemSabotaged ? [$broken, 'idempotentRun'] : [$idem, 'run']],
-        [15, $idemSabotaged ? [$broken, 'idempotentRun'] : [$idem, 'beginComplete']],
+        [90, $lockOr([$locks, 'acquireSection'])],
+        [60, $lockOr([$locks, 'synchronizedSection'])],
+        [1, $lockOr([$locks, 'forceRelease'])], // rare: every overlap it causes is excused
+        [75, $idemOr([$idem, 'run'])],
+        [45, $idemOr([$idem, 'beginComplete'])],
     ];
 }
 
