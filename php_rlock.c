@@ -6,6 +6,8 @@
 #include "php.h"
 #include "php_ini.h"
 #include "ext/standard/info.h"
+#include "SAPI.h"
+#include "php_main.h"
 #include "ext/spl/spl_exceptions.h"
 #include <hiredis/hiredis.h>
 #include "php_rlock.h"
@@ -60,7 +62,10 @@ static ZEND_INI_MH(OnUpdateServers)
 	const char *why = NULL;
 
 	if (rlock_server_parse(ZSTR_VAL(new_value), ZSTR_LEN(new_value), &server, &why) == FAILURE) {
-		php_error_docref(NULL, E_WARNING, "rlock.servers \"%s\" is malformed: %s", ZSTR_VAL(new_value), why);
+		zend_string *shown = rlock_uri_redact(ZSTR_VAL(new_value), ZSTR_LEN(new_value));
+
+		php_error_docref(NULL, E_WARNING, "rlock.servers \"%s\" is malformed: %s", ZSTR_VAL(shown), why);
+		zend_string_release(shown);
 		return FAILURE;
 	}
 	rlock_server_free(&server);
@@ -76,9 +81,44 @@ static ZEND_INI_MH(OnUpdatePrefix)
 	return OnUpdateString(entry, new_value, mh_arg1, mh_arg2, mh_arg3, stage);
 }
 
+static ZEND_INI_MH(OnUpdateAllowedClasses)
+{
+	bool every_class;
+	HashTable *names;
+	const char *why = NULL;
+
+	if (rlock_allowed_classes_parse(ZSTR_VAL(new_value), &every_class, &names, &why) == FAILURE) {
+		php_error_docref(NULL, E_WARNING, "rlock.allowed_classes is malformed: %s", why);
+		return FAILURE;
+	}
+	rlock_allowed_classes_free(&names);
+	return OnUpdateString(entry, new_value, mh_arg1, mh_arg2, mh_arg3, stage);
+}
+
+/* phpinfo() shows rlock.servers with its password written ***. */
+static ZEND_INI_DISP(display_servers)
+{
+	zend_string *value = type == ZEND_INI_DISPLAY_ORIG && ini_entry->modified ? ini_entry->orig_value : ini_entry->value;
+	zend_string *shown;
+
+	if (!value || !ZSTR_LEN(value)) {
+		PUTS(sapi_module.phpinfo_as_text ? "no value" : "<i>no value</i>");
+		return;
+	}
+	shown = rlock_uri_redact(ZSTR_VAL(value), ZSTR_LEN(value));
+	if (sapi_module.phpinfo_as_text) {
+		PHPWRITE(ZSTR_VAL(shown), ZSTR_LEN(shown));
+	} else {
+		php_html_puts(ZSTR_VAL(shown), ZSTR_LEN(shown));
+	}
+	zend_string_release(shown);
+}
+
 PHP_INI_BEGIN()
-	STD_PHP_INI_ENTRY("rlock.servers", "redis://127.0.0.1:6379", PHP_INI_SYSTEM | PHP_INI_PERDIR,
-		OnUpdateServers, servers, zend_rlock_globals, rlock_globals)
+	STD_PHP_INI_ENTRY_EX("rlock.servers", "redis://127.0.0.1:6379", PHP_INI_SYSTEM | PHP_INI_PERDIR,
+		OnUpdateServers, servers, zend_rlock_globals, rlock_globals, display_servers)
+	STD_PHP_INI_ENTRY("rlock.allowed_classes", "", PHP_INI_ALL,
+		OnUpdateAllowedClasses, allowed_classes, zend_rlock_globals, rlock_globals)
 	STD_PHP_INI_ENTRY("rlock.prefix", "rlock:", PHP_INI_ALL,
 		OnUpdatePrefix, prefix, zend_rlock_globals, rlock_globals)
 	STD_PHP_INI_ENTRY("rlock.default_ttl", "30000", PHP_INI_ALL,

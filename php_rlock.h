@@ -34,6 +34,7 @@ ZEND_BEGIN_MODULE_GLOBALS(rlock)
 	/* INI */
 	char *servers;
 	char *prefix;
+	char *allowed_classes;
 	zend_long default_ttl;
 	zend_long connect_timeout;
 	zend_long read_timeout;

@@ -20,6 +20,24 @@ ZEND_METHOD(RLockInProgressException, getRetryAfter)
 		"retryAfter", sizeof("retryAfter") - 1, 1, &rv));
 }
 
+bool rlock_check_ready(bool ready, const char *class_name)
+{
+	if (!ready) {
+		zend_throw_error(NULL, "%s object is not initialized", class_name);
+	}
+	return ready;
+}
+
+bool rlock_engine_unwinding(void)
+{
+	return EG(exception) && (zend_is_unwind_exit(EG(exception)) || zend_is_graceful_exit(EG(exception)));
+}
+
+bool rlock_request_ending(void)
+{
+	return rlock_engine_unwinding() || !EG(current_execute_data) || (EG(flags) & EG_FLAGS_IN_SHUTDOWN);
+}
+
 zend_object *rlock_exception_set_aside(void)
 {
 	zend_object *exception = EG(exception);
@@ -41,7 +59,11 @@ void rlock_exception_restore(zend_object *set_aside)
 
 		GC_ADDREF(cleanup_failure);
 		zend_clear_exception();
-		zend_exception_set_previous(set_aside, cleanup_failure);
+		if (zend_is_unwind_exit(set_aside) || zend_is_graceful_exit(set_aside)) {
+			OBJ_RELEASE(cleanup_failure); /* an unwind carries nothing */
+		} else {
+			zend_exception_set_previous(set_aside, cleanup_failure);
+		}
 	}
 	zend_throw_exception_internal(set_aside);
 }

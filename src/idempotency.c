@@ -21,6 +21,7 @@
 #include "watchdog.h"
 #include "cluster.h"
 #include "idempotency.h"
+#include "keys.h"
 
 #define RLOCK_SCOPE_MAX 256
 #define WAITER_GRACE_MS 1000
@@ -58,6 +59,10 @@ static inline rlock_idem *idem_from_obj(zend_object *obj)
 }
 
 #define THIS_IDEM() idem_from_obj(Z_OBJ_P(ZEND_THIS))
+/* Declares idem as $this, or returns after throwing when the constructor did not finish. */
+#define READY_IDEM(idem) \
+	rlock_idem *idem = THIS_IDEM(); \
+	if (!rlock_check_ready(idem->scope != NULL, "RLockIdempotency")) RETURN_THROWS()
 
 static void throw_connection_error(rlock_idem *idem)
 {
@@ -68,17 +73,11 @@ static void throw_connection_error(rlock_idem *idem)
 
 static void claim_init(rlock_idem *idem, idem_claim *claim, const zend_string *key)
 {
-	zend_string *name = zend_string_concat3("idem:", 5, ZSTR_VAL(idem->scope), ZSTR_LEN(idem->scope),
-		":", 1);
-
-	name = zend_string_extend(name, ZSTR_LEN(name) + ZSTR_LEN(key), 0);
-	memcpy(ZSTR_VAL(name) + ZSTR_LEN(name) - ZSTR_LEN(key), ZSTR_VAL(key), ZSTR_LEN(key) + 1);
-	claim->keys[0] = rlock_lock_key(idem->cfg.prefix, name, "");
-	claim->keys[1] = rlock_lock_key(idem->cfg.prefix, name, ":w");
+	claim->keys[0] = rlock_record_key(idem->cfg.prefix, idem->scope, key, RLOCK_KEY_RECORD);
+	claim->keys[1] = rlock_record_key(idem->cfg.prefix, idem->scope, key, RLOCK_KEY_RECORD_WAIT);
 	claim->watch_id = 0;
 	claim->pid = rlock_pid();
 	claim->token[0] = '\0';
-	zend_string_release(name);
 }
 
 static void claim_dtor(idem_claim *claim)
@@ -211,6 +210,10 @@ static zend_string *encode_value(rlock_idem *idem, zval *value, const zend_strin
 	php_var_serialize(&buf, value, &state);
 	PHP_VAR_SERIALIZE_DESTROY(state);
 	smart_str_0(&buf);
+	if (rlock_engine_unwinding()) {
+		smart_str_free(&buf); /* exit() in __serialize() or __sleep(): nothing to store */
+		return NULL;
+	}
 	if (EG(exception)) {
 		/* e.g. a Closure: the work is done, so the key is done; duplicates get an error */
 		zend_object *why = rlock_exception_set_aside();
@@ -262,15 +265,23 @@ static zend_string *encode_exception(zend_object *exception)
 	return buf.s;
 }
 
-static bool decode_serialized(const char *data, size_t len, zval *out)
+/* unserialize() with allowed_classes: every class, the names cfg lists, or none
+ * (cfg NULL): a stored record is data anyone who can write to Redis can shape. */
+static bool decode_serialized(const char *data, size_t len, const rlock_config *cfg, zval *out)
 {
 	const unsigned char *p = (const unsigned char *) data;
 	php_unserialize_data_t state;
+	HashTable no_class;
 	bool ok;
 
+	zend_hash_init(&no_class, 0, NULL, NULL, 0);
 	PHP_VAR_UNSERIALIZE_INIT(state);
+	if (!cfg || !cfg->every_class) {
+		php_var_unserialize_set_allowed_classes(state, cfg && cfg->allowed_classes ? cfg->allowed_classes : &no_class);
+	}
 	ok = php_var_unserialize(out, &p, p + len, &state);
 	PHP_VAR_UNSERIALIZE_DESTROY(state);
+	zend_hash_destroy(&no_class);
 	if (!ok) {
 		zval_ptr_dtor(out);
 		ZVAL_UNDEF(out);
@@ -278,13 +289,35 @@ static bool decode_serialized(const char *data, size_t len, zval *out)
 	return ok;
 }
 
+/* A stored failure names its class: re-created only when allowed_classes allows
+ * it or PHP itself defines it (no user code runs then); looked up without
+ * autoloading otherwise, since an autoloader turns a name into a file to include. */
+static zend_class_entry *replayable_exception_class(const rlock_config *cfg, zend_string *name)
+{
+	zend_class_entry *ce;
+	bool allowed = cfg->every_class;
+
+	if (!allowed && cfg->allowed_classes) {
+		zend_string *lowercased = zend_string_tolower(name);
+
+		allowed = zend_hash_exists(cfg->allowed_classes, lowercased);
+		zend_string_release(lowercased);
+	}
+	ce = zend_lookup_class_ex(name, NULL, allowed ? 0 : ZEND_FETCH_CLASS_NO_AUTOLOAD);
+	if (!ce || (!allowed && ce->type != ZEND_INTERNAL_CLASS) || !instanceof_function(ce, zend_ce_throwable)
+			|| (ce->ce_flags & (ZEND_ACC_INTERFACE | ZEND_ACC_ABSTRACT | ZEND_ACC_TRAIT | ZEND_ACC_ENUM))) {
+		return NULL;
+	}
+	return ce;
+}
+
 /* Throws again what the first run threw: the same class, message and code. */
-static void replay_exception(const char *data, size_t len, const zend_string *key)
+static void replay_exception(const rlock_config *cfg, const char *data, size_t len, const zend_string *key)
 {
 	zval parts, exception, *class_name, *message, *code;
 	zend_class_entry *ce = NULL;
 
-	if (!decode_serialized(data, len, &parts) || Z_TYPE(parts) != IS_ARRAY
+	if (!decode_serialized(data, len, NULL, &parts) || Z_TYPE(parts) != IS_ARRAY
 			|| !(class_name = zend_hash_index_find(Z_ARRVAL(parts), 0)) || Z_TYPE_P(class_name) != IS_STRING
 			|| !(message = zend_hash_index_find(Z_ARRVAL(parts), 1)) || Z_TYPE_P(message) != IS_STRING
 			|| !(code = zend_hash_index_find(Z_ARRVAL(parts), 2)) || Z_TYPE_P(code) != IS_LONG) {
@@ -292,10 +325,8 @@ static void replay_exception(const char *data, size_t len, const zend_string *ke
 		zval_ptr_dtor(&parts);
 		return;
 	}
-	ce = zend_lookup_class(Z_STR_P(class_name));
-	if (ce && instanceof_function(ce, zend_ce_throwable)
-			&& !(ce->ce_flags & (ZEND_ACC_INTERFACE | ZEND_ACC_ABSTRACT | ZEND_ACC_TRAIT))
-			&& object_init_ex(&exception, ce) == SUCCESS) {
+	ce = replayable_exception_class(cfg, Z_STR_P(class_name));
+	if (ce && object_init_ex(&exception, ce) == SUCCESS) {
 		zend_class_entry *base = zend_get_exception_base(Z_OBJ(exception));
 
 		zend_update_property_ex(base, Z_OBJ(exception), ZSTR_KNOWN(ZEND_STR_MESSAGE), message);
@@ -309,13 +340,14 @@ static void replay_exception(const char *data, size_t len, const zend_string *ke
 }
 
 /* A duplicate's answer: the stored value in *result, or a thrown exception. */
-static claim_outcome replay(const char *state, const char *data, size_t len, const zend_string *key, zval *result)
+static claim_outcome replay(const rlock_config *cfg, const char *state, const char *data, size_t len,
+	const zend_string *key, zval *result)
 {
 	if (strcmp(state, "failed") == 0 && len > 0 && data[0] == STORED_EXCEPTION) {
-		replay_exception(data + 1, len - 1, key);
+		replay_exception(cfg, data + 1, len - 1, key);
 		return CLAIM_THREW;
 	}
-	if (len > 0 && data[0] == STORED_VALUE && decode_serialized(data + 1, len - 1, result)) {
+	if (len > 0 && data[0] == STORED_VALUE && decode_serialized(data + 1, len - 1, cfg, result)) {
 		return CLAIM_REPLAYED;
 	}
 	if (len > 0 && data[0] == STORED_TOO_LARGE) {
@@ -405,8 +437,8 @@ static claim_outcome claim_key(rlock_idem *idem, idem_claim *claim, const zend_s
 		}
 		if (strcmp(state, "running") != 0) {
 			claim_outcome outcome = reply->elements == 2 && reply->element[1]->type == REDIS_REPLY_STRING
-				? replay(state, reply->element[1]->str, reply->element[1]->len, key, result)
-				: replay(state, "", 0, key, result);
+				? replay(&idem->cfg, state, reply->element[1]->str, reply->element[1]->len, key, result)
+				: replay(&idem->cfg, state, "", 0, key, result);
 			freeReplyObject(reply);
 			return outcome;
 		}
@@ -442,12 +474,19 @@ static bool check_key_args(const zend_string *key, const zend_string *fingerprin
 	return true;
 }
 
-/* Stores the outcome of our run: 1 stored, 0 claim lost, -1 Redis failed. */
+/* finish_with_value(): nothing was stored, the engine unwinds (exit() while serializing). */
+#define FINISH_UNWOUND (-2)
+
+/* Stores the outcome of our run: 1 stored, 0 claim lost, -1 Redis failed, or FINISH_UNWOUND. */
 static int finish_with_value(rlock_idem *idem, idem_claim *claim, zval *value, const zend_string *key)
 {
 	zend_string *payload = encode_value(idem, value, key);
-	int finished = claim_finish(idem, claim, "done", payload);
+	int finished;
 
+	if (!payload) {
+		return FINISH_UNWOUND;
+	}
+	finished = claim_finish(idem, claim, "done", payload);
 	zend_string_release(payload);
 	return finished;
 }
@@ -503,14 +542,18 @@ static zend_object *idem_create(zend_class_entry *ce)
 	return &idem->std;
 }
 
-/* Claims begun and never completed: stop renewing them; with on_error
- * "release" give them up at once (only in the process that took them). */
-static void abandon_claims(rlock_idem *idem, HashTable *claims)
+/* Claims never completed: stop renewing them. A begin() claim whose object is
+ * destroyed while the request goes on follows on_error ("release" gives it up,
+ * in the process that took it). At request end — exit(), a fatal error, an
+ * uncaught exception, a forgotten complete() — and for a run() cut short, the
+ * work may have been done: the claim ends with its lease, never sooner. */
+static void abandon_claims(rlock_idem *idem, HashTable *claims, bool may_release)
 {
 	idem_claim *claim;
 
 	ZEND_HASH_FOREACH_PTR(claims, claim) {
-		if (claim->pid == rlock_pid() && idem->cfg.on_error == RLOCK_ON_ERROR_RELEASE) {
+		if (may_release && claim->pid == rlock_pid() && idem->cfg.on_error == RLOCK_ON_ERROR_RELEASE
+				&& !rlock_request_ending()) {
 			claim_abort(idem, claim);
 		}
 	} ZEND_HASH_FOREACH_END();
@@ -521,8 +564,8 @@ static void idem_free(zend_object *obj)
 {
 	rlock_idem *idem = idem_from_obj(obj);
 
-	abandon_claims(idem, &idem->claims);
-	abandon_claims(idem, &idem->running);
+	abandon_claims(idem, &idem->claims, true);
+	abandon_claims(idem, &idem->running, false);
 	if (idem->scope) {
 		zend_string_release(idem->scope);
 	}
@@ -568,9 +611,34 @@ ZEND_METHOD(RLockIdempotency, __construct)
 	idem->scope = zend_string_copy(scope);
 }
 
+/* After run()'s $fn: stores its value, or applies on_error to its exception.
+ * Left to its lease: the claim of a parent process (a fork child of the
+ * claimer returned or threw here), and an exit() — outcome unknown. */
+static void settle_run(rlock_idem *idem, idem_claim *claim, const zend_string *key, zval *return_value)
+{
+	int finished;
+
+	if (claim->pid != rlock_pid() || rlock_engine_unwinding()) {
+		return;
+	}
+	if (EG(exception)) {
+		apply_on_error(idem, claim);
+		return;
+	}
+	finished = finish_with_value(idem, claim, return_value, key);
+	if (finished <= 0) {
+		zval_ptr_dtor(return_value);
+		ZVAL_NULL(return_value);
+		if (finished == -1) {
+			throw_connection_error(idem);
+		} else if (finished == 0) {
+			throw_claim_lost(key);
+		}
+	}
+}
+
 ZEND_METHOD(RLockIdempotency, run)
 {
-	rlock_idem *idem = THIS_IDEM();
 	zend_string *key, *fingerprint = NULL;
 	zend_fcall_info fci;
 	zend_fcall_info_cache fcc;
@@ -584,6 +652,7 @@ ZEND_METHOD(RLockIdempotency, run)
 		Z_PARAM_OPTIONAL
 		Z_PARAM_STR_OR_NULL(fingerprint)
 	ZEND_PARSE_PARAMETERS_END();
+	READY_IDEM(idem);
 
 	if (!check_key_args(key, fingerprint, 1, 3)) {
 		RETURN_THROWS();
@@ -597,24 +666,13 @@ ZEND_METHOD(RLockIdempotency, run)
 		fci.retval = return_value;
 		fci.param_count = 0;
 		zend_call_function(&fci, &fcc);
-		if (EG(exception)) {
-			apply_on_error(idem, claim);
-		} else {
-			int finished = finish_with_value(idem, claim, return_value, key);
-
-			if (finished <= 0) {
-				zval_ptr_dtor(return_value);
-				ZVAL_NULL(return_value);
-				finished < 0 ? throw_connection_error(idem) : throw_claim_lost(key);
-			}
-		}
+		settle_run(idem, claim, key, return_value);
 	}
 	zend_hash_index_del(&idem->running, slot); /* unwatches and frees the claim */
 }
 
 ZEND_METHOD(RLockIdempotency, begin)
 {
-	rlock_idem *idem = THIS_IDEM();
 	zend_string *key, *fingerprint = NULL;
 	idem_claim *claim;
 	claim_outcome outcome;
@@ -625,6 +683,7 @@ ZEND_METHOD(RLockIdempotency, begin)
 		Z_PARAM_OPTIONAL
 		Z_PARAM_STR_OR_NULL(fingerprint)
 	ZEND_PARSE_PARAMETERS_END();
+	READY_IDEM(idem);
 
 	if (!check_key_args(key, fingerprint, 1, 2)) {
 		RETURN_THROWS();
@@ -667,7 +726,6 @@ static idem_claim *begun_claim(rlock_idem *idem, zend_string *key, const char *m
 
 ZEND_METHOD(RLockIdempotency, complete)
 {
-	rlock_idem *idem = THIS_IDEM();
 	zend_string *key;
 	zval *result;
 	idem_claim *claim;
@@ -677,11 +735,20 @@ ZEND_METHOD(RLockIdempotency, complete)
 		Z_PARAM_STR(key)
 		Z_PARAM_ZVAL(result)
 	ZEND_PARSE_PARAMETERS_END();
+	READY_IDEM(idem);
 
 	if (!(claim = begun_claim(idem, key, "complete"))) {
 		RETURN_THROWS();
 	}
+	if (claim->pid != rlock_pid()) {
+		zend_throw_exception_ex(rlock_ce_exception, 0, "key \"%s\" was begun by process %ld: "
+			"only that process can complete it, not a fork child", ZSTR_VAL(key), (long) claim->pid);
+		RETURN_THROWS();
+	}
 	finished = finish_with_value(idem, claim, result, key);
+	if (finished == FINISH_UNWOUND) {
+		RETURN_THROWS(); /* the claim stays open, and ends with its lease */
+	}
 	if (finished < 0) {
 		throw_connection_error(idem); /* the claim stays open: complete() may be retried */
 		RETURN_THROWS();
@@ -695,7 +762,6 @@ ZEND_METHOD(RLockIdempotency, complete)
 
 ZEND_METHOD(RLockIdempotency, abort)
 {
-	rlock_idem *idem = THIS_IDEM();
 	zend_string *key;
 	idem_claim *claim;
 	int aborted;
@@ -703,9 +769,13 @@ ZEND_METHOD(RLockIdempotency, abort)
 	ZEND_PARSE_PARAMETERS_START(1, 1)
 		Z_PARAM_STR(key)
 	ZEND_PARSE_PARAMETERS_END();
+	READY_IDEM(idem);
 
 	if (!(claim = begun_claim(idem, key, "abort"))) {
 		RETURN_THROWS();
+	}
+	if (claim->pid != rlock_pid()) {
+		RETURN_FALSE; /* a fork child's copy: the claim is its parent's */
 	}
 	aborted = claim_abort(idem, claim);
 	if (aborted < 0) {
@@ -718,7 +788,6 @@ ZEND_METHOD(RLockIdempotency, abort)
 
 ZEND_METHOD(RLockIdempotency, state)
 {
-	rlock_idem *idem = THIS_IDEM();
 	zend_string *key;
 	idem_claim claim;
 	redisReply *reply;
@@ -728,6 +797,7 @@ ZEND_METHOD(RLockIdempotency, state)
 	ZEND_PARSE_PARAMETERS_START(1, 1)
 		Z_PARAM_STR(key)
 	ZEND_PARSE_PARAMETERS_END();
+	READY_IDEM(idem);
 
 	if (!check_key_args(key, NULL, 1, 0)) {
 		RETURN_THROWS();

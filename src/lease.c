@@ -14,8 +14,10 @@
 #include "redlock.h"
 #include "cluster.h"
 
-/* The queue scripts' keys: the fencing counter only when fencing is on. */
-#define LEASE_KEYS(lock) ((lock)->cfg.fencing ? 3 : 2)
+/* The queue scripts' keys: the lock, its queue and its fencing counter, even
+ * for a holder that did not ask for fencing: its release or its leaving may
+ * hand the lock to a waiter that did, who must get a fresh number. */
+#define LEASE_KEYS 3
 
 /* How long a waiter's place in line outlives its own deadline (ms). */
 #define RLOCK_WAITER_GRACE_MS 1000
@@ -224,7 +226,7 @@ static rlock_lease_outcome lease_attempt(rlock_lock *lock, const char *waiter, z
 	}
 	argvlen[0] = snprintf(ttl, sizeof(ttl), ZEND_LONG_FMT, lock->cfg.ttl);
 	argvlen[2] = snprintf(place, sizeof(place), ZEND_LONG_FMT, place_ms);
-	outcome = lease_pair_reply(lock, lease_run(lock, &rlock_script_acquire, LEASE_KEYS(lock), 5, argv, argvlen), &number);
+	outcome = lease_pair_reply(lock, lease_run(lock, &rlock_script_acquire, LEASE_KEYS, 5, argv, argvlen), &number);
 	if (outcome == RLOCK_LEASE_TAKEN) {
 		lease_taken(lock, number);
 	} else if (outcome == RLOCK_LEASE_BUSY) {
@@ -270,7 +272,7 @@ static bool lease_free(rlock_lock *lock, zend_long *released)
 	if (lock->cfg.master_count) {
 		return rlock_redlock_release(lock, released);
 	}
-	return lease_run_int(lock, &rlock_script_release, LEASE_KEYS(lock), 0, NULL, NULL, released);
+	return lease_run_int(lock, &rlock_script_release, LEASE_KEYS, 0, NULL, NULL, released);
 }
 
 /* Leaves the wait queue at our deadline; the lock may have been handed to us meanwhile. */
@@ -281,7 +283,7 @@ static rlock_lease_outcome lease_give_up(rlock_lock *lock, const char *waiter)
 	zend_long fence = 0;
 	rlock_lease_outcome outcome;
 
-	outcome = lease_pair_reply(lock, lease_run(lock, &rlock_script_leave, LEASE_KEYS(lock), 2, argv, argvlen), &fence);
+	outcome = lease_pair_reply(lock, lease_run(lock, &rlock_script_leave, LEASE_KEYS, 2, argv, argvlen), &fence);
 	if (outcome == RLOCK_LEASE_TAKEN) {
 		lease_taken(lock, fence);
 	}

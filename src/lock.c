@@ -9,6 +9,7 @@
 #include "errors.h"
 #include "watchdog.h"
 #include "redlock.h"
+#include "keys.h"
 
 zend_class_entry *rlock_ce_lock;
 static zend_object_handlers lock_handlers;
@@ -19,6 +20,10 @@ static inline rlock_lock *lock_from_obj(zend_object *obj)
 }
 
 #define THIS_LOCK() lock_from_obj(Z_OBJ_P(ZEND_THIS))
+/* Declares lock as $this, or returns after throwing when the constructor did not finish. */
+#define READY_LOCK(lock) \
+	rlock_lock *lock = THIS_LOCK(); \
+	if (!rlock_check_ready(lock->name != NULL, "RLock")) RETURN_THROWS()
 
 static void throw_connection_error(const rlock_lock *lock)
 {
@@ -118,9 +123,9 @@ ZEND_METHOD(RLock, __construct)
 		RETURN_THROWS();
 	}
 	lock->name = zend_string_copy(name);
-	lock->keys[0] = rlock_lock_key(lock->cfg.prefix, name, "");
-	lock->keys[1] = rlock_lock_key(lock->cfg.prefix, name, ":q");
-	lock->keys[2] = rlock_lock_key(lock->cfg.prefix, name, ":fence");
+	lock->keys[0] = rlock_lock_key(lock->cfg.prefix, name, RLOCK_KEY_LOCK);
+	lock->keys[1] = rlock_lock_key(lock->cfg.prefix, name, RLOCK_KEY_LOCK_QUEUE);
+	lock->keys[2] = rlock_lock_key(lock->cfg.prefix, name, RLOCK_KEY_LOCK_FENCE);
 }
 
 ZEND_METHOD(RLock, acquire)
@@ -133,10 +138,11 @@ ZEND_METHOD(RLock, acquire)
 		Z_PARAM_LONG(wait_ms)
 	ZEND_PARSE_PARAMETERS_END();
 
+	READY_LOCK(lock);
 	if (rlock_check_ms(wait_ms, 0, RLOCK_WAIT_MAX, 1) == FAILURE) {
 		RETURN_THROWS();
 	}
-	got = lock_acquire(THIS_LOCK(), wait_ms);
+	got = lock_acquire(lock, wait_ms);
 	if (got < 0) {
 		RETURN_THROWS();
 	}
@@ -148,8 +154,9 @@ ZEND_METHOD(RLock, release)
 	int released;
 
 	ZEND_PARSE_PARAMETERS_NONE();
+	READY_LOCK(lock);
 
-	released = lock_release(THIS_LOCK());
+	released = lock_release(lock);
 	if (released < 0) {
 		RETURN_THROWS();
 	}
@@ -158,7 +165,6 @@ ZEND_METHOD(RLock, release)
 
 ZEND_METHOD(RLock, extend)
 {
-	rlock_lock *lock = THIS_LOCK();
 	zend_long ttl = 0;
 	bool ttl_is_null = true;
 	rlock_lease_outcome outcome;
@@ -167,6 +173,7 @@ ZEND_METHOD(RLock, extend)
 		Z_PARAM_OPTIONAL
 		Z_PARAM_LONG_OR_NULL(ttl, ttl_is_null)
 	ZEND_PARSE_PARAMETERS_END();
+	READY_LOCK(lock);
 
 	if (ttl_is_null) {
 		ttl = lock->cfg.ttl;
@@ -205,7 +212,8 @@ ZEND_METHOD(RLock, isAcquired)
 	zend_long ms;
 
 	ZEND_PARSE_PARAMETERS_NONE();
-	if (!lock_remaining(THIS_LOCK(), &ms)) {
+	READY_LOCK(lock);
+	if (!lock_remaining(lock, &ms)) {
 		RETURN_THROWS();
 	}
 	RETURN_BOOL(ms >= 0);
@@ -216,7 +224,8 @@ ZEND_METHOD(RLock, getRemainingTtl)
 	zend_long ms;
 
 	ZEND_PARSE_PARAMETERS_NONE();
-	if (!lock_remaining(THIS_LOCK(), &ms)) {
+	READY_LOCK(lock);
+	if (!lock_remaining(lock, &ms)) {
 		RETURN_THROWS();
 	}
 	RETURN_LONG(ms);
@@ -225,14 +234,14 @@ ZEND_METHOD(RLock, getRemainingTtl)
 ZEND_METHOD(RLock, getName)
 {
 	ZEND_PARSE_PARAMETERS_NONE();
-	RETURN_STR_COPY(THIS_LOCK()->name);
+	READY_LOCK(lock);
+	RETURN_STR_COPY(lock->name);
 }
 
 ZEND_METHOD(RLock, getToken)
 {
-	rlock_lock *lock = THIS_LOCK();
-
 	ZEND_PARSE_PARAMETERS_NONE();
+	READY_LOCK(lock);
 	if (!rlock_lease_is_ours(lock)) {
 		RETURN_NULL();
 	}
@@ -241,24 +250,27 @@ ZEND_METHOD(RLock, getToken)
 
 ZEND_METHOD(RLock, getFencingToken)
 {
-	rlock_lock *lock = THIS_LOCK();
-
 	ZEND_PARSE_PARAMETERS_NONE();
+	READY_LOCK(lock);
 	if (!lock->cfg.fencing || !rlock_lease_is_ours(lock)) {
 		RETURN_NULL();
 	}
 	RETURN_LONG(lock->fence);
 }
 
-/* Releases after the callback ran; the callback's exception, if any, stays the
- * one the caller sees (a release failure is chained to it). */
-static bool release_after_callback(rlock_lock *lock)
+/* After the callback ran: releases the lock when we took it (the callback's
+ * exception, if any, stays the one the caller sees; a release failure is
+ * chained to it). False when the lock was lost before the section ended. */
+static bool end_section(rlock_lock *lock, bool release)
 {
 	zend_object *callback_exception;
 	int released;
 
 	if (!rlock_lease_is_ours(lock)) {
-		return !lock->lost;
+		return !lock->lost; /* lost, or released by the callback itself */
+	}
+	if (!release) {
+		return true;
 	}
 	callback_exception = rlock_exception_set_aside();
 	released = lock_release(lock);
@@ -268,30 +280,36 @@ static bool release_after_callback(rlock_lock *lock)
 
 ZEND_METHOD(RLock, synchronized)
 {
-	rlock_lock *lock = THIS_LOCK();
 	zend_fcall_info fci;
 	zend_fcall_info_cache fcc;
 	zend_long wait_ms = 0;
 	zval self;
-	int got;
+	bool nested;
 
 	ZEND_PARSE_PARAMETERS_START(1, 2)
 		Z_PARAM_FUNC(fci, fcc)
 		Z_PARAM_OPTIONAL
 		Z_PARAM_LONG(wait_ms)
 	ZEND_PARSE_PARAMETERS_END();
+	READY_LOCK(lock);
 
 	if (rlock_check_ms(wait_ms, 0, RLOCK_WAIT_MAX, 2) == FAILURE) {
 		RETURN_THROWS();
 	}
-	got = lock_acquire(lock, wait_ms);
-	if (got < 0) {
-		RETURN_THROWS();
-	}
-	if (!got) {
-		zend_throw_exception_ex(rlock_ce_timeout_exception, 0,
-			"could not acquire lock \"%s\" within " ZEND_LONG_FMT " ms", ZSTR_VAL(lock->name), wait_ms);
-		RETURN_THROWS();
+	/* Inside a section that already holds the lock (an outer synchronized(), or
+	 * acquire()), the section runs as part of it: whoever took the lock frees it. */
+	nested = rlock_lease_is_ours(lock);
+	if (!nested) {
+		int got = lock_acquire(lock, wait_ms);
+
+		if (got < 0) {
+			RETURN_THROWS();
+		}
+		if (!got) {
+			zend_throw_exception_ex(rlock_ce_timeout_exception, 0,
+				"could not acquire lock \"%s\" within " ZEND_LONG_FMT " ms", ZSTR_VAL(lock->name), wait_ms);
+			RETURN_THROWS();
+		}
 	}
 
 	ZVAL_OBJ(&self, &lock->std);
@@ -300,7 +318,7 @@ ZEND_METHOD(RLock, synchronized)
 	fci.param_count = 1;
 	zend_call_function(&fci, &fcc);
 
-	if (!release_after_callback(lock) && !EG(exception)) {
+	if (!end_section(lock, !nested) && !EG(exception)) {
 		zend_throw_exception_ex(rlock_ce_lost_exception, 0,
 			"lock \"%s\" was lost before the critical section ended", ZSTR_VAL(lock->name));
 	}
@@ -329,7 +347,7 @@ ZEND_METHOD(RLock, forceRelease)
 	if (rlock_check_name(name, 1) == FAILURE || rlock_config_init(&cfg, options, RLOCK_FOR_LOCK, 2) == FAILURE) {
 		RETURN_THROWS();
 	}
-	key = rlock_lock_key(cfg.prefix, name, "");
+	key = rlock_lock_key(cfg.prefix, name, RLOCK_KEY_LOCK);
 	if (cfg.master_count) {
 		bool ok = rlock_redlock_delete(&cfg, key, &deleted);
 

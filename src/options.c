@@ -5,6 +5,7 @@
 #include "php_rlock.h"
 #include "options.h"
 #include "cluster.h"
+#include "keys.h"
 
 typedef zend_result (*option_handler)(rlock_config *cfg, const char *key, zval *value, uint32_t arg);
 
@@ -51,7 +52,10 @@ static zend_result resolve_server(rlock_config *cfg, const char *uri, size_t len
 
 	cfg->conn = rlock_pool_get(uri, len, &why);
 	if (!cfg->conn) {
-		zend_argument_value_error(arg, "option \"servers\" has a malformed URI \"%s\": %s", uri, why);
+		zend_string *shown = rlock_uri_redact(uri, len);
+
+		zend_argument_value_error(arg, "option \"servers\" has a malformed URI \"%s\": %s", ZSTR_VAL(shown), why);
+		zend_string_release(shown);
 		return FAILURE;
 	}
 	return SUCCESS;
@@ -90,8 +94,8 @@ static zend_result opt_servers(rlock_config *cfg, const char *key, zval *value, 
 		}
 		for (int i = 0; i < cfg->master_count; i++) {
 			if (cfg->masters[i] == cfg->conn) {
-				zend_argument_value_error(arg, "option \"%s\" lists the server \"%s\" twice",
-					key, Z_STRVAL_P(uri));
+				zend_argument_value_error(arg, "option \"%s\" lists the server %s twice",
+					key, cfg->conn->server.display);
 				return FAILURE;
 			}
 		}
@@ -224,6 +228,96 @@ static zend_result opt_fencing(rlock_config *cfg, const char *key, zval *value, 
 	return bool_option(key, value, &cfg->fencing, arg);
 }
 
+static void add_class_name(HashTable **names, const char *name, size_t len)
+{
+	if (!*names) {
+		ALLOC_HASHTABLE(*names);
+		zend_hash_init(*names, 4, NULL, NULL, 0);
+	}
+	zend_string *given = zend_string_init(name, len, 0), *lowercased = zend_string_tolower(given);
+
+	zend_hash_add_empty_element(*names, lowercased);
+	zend_string_release(lowercased);
+	zend_string_release(given);
+}
+
+void rlock_allowed_classes_free(HashTable **names)
+{
+	if (*names) {
+		zend_hash_destroy(*names);
+		FREE_HASHTABLE(*names);
+		*names = NULL;
+	}
+}
+
+static bool is_class_name(const char *name, size_t len)
+{
+	if (len == 0) {
+		return false;
+	}
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char) name[i];
+
+		if (!(isalnum(c) || c == '_' || c == '\\' || c >= 0x80) || (i == 0 && isdigit(c))) {
+			return false;
+		}
+	}
+	return true;
+}
+
+zend_result rlock_allowed_classes_parse(const char *list, bool *every_class, HashTable **names, const char **why)
+{
+	*every_class = strcmp(list, "*") == 0;
+	*names = NULL;
+	while (!*every_class && *list) {
+		const char *comma = strchr(list, ',');
+		const char *end = comma ? comma : list + strlen(list);
+		const char *from = list;
+
+		while (from < end && isspace((unsigned char) *from)) {
+			from++;
+		}
+		while (end > from && isspace((unsigned char) end[-1])) {
+			end--;
+		}
+		if (!is_class_name(from, end - from)) {
+			rlock_allowed_classes_free(names);
+			*why = "it must be \"\" (no class), \"*\" (every class) or class names separated by commas";
+			return FAILURE;
+		}
+		add_class_name(names, from, end - from);
+		list = comma ? comma + 1 : "";
+	}
+	return SUCCESS;
+}
+
+/* As unserialize() takes it: true, false, or a list of class names. */
+static zend_result opt_allowed_classes(rlock_config *cfg, const char *key, zval *value, uint32_t arg)
+{
+	zval *name;
+
+	if (Z_TYPE_P(value) != IS_TRUE && Z_TYPE_P(value) != IS_FALSE && Z_TYPE_P(value) != IS_ARRAY) {
+		zend_argument_type_error(arg, "option \"%s\" must be of type array|bool, %s given",
+			key, zend_zval_type_name(value));
+		return FAILURE;
+	}
+	rlock_allowed_classes_free(&cfg->allowed_classes);
+	cfg->every_class = Z_TYPE_P(value) == IS_TRUE;
+	if (Z_TYPE_P(value) != IS_ARRAY) {
+		return SUCCESS;
+	}
+	ZEND_HASH_FOREACH_VAL(Z_ARRVAL_P(value), name) {
+		ZVAL_DEREF(name);
+		if (Z_TYPE_P(name) != IS_STRING) {
+			zend_argument_type_error(arg, "option \"%s\" must list class names as strings, %s given",
+				key, zend_zval_type_name(name));
+			return FAILURE;
+		}
+		add_class_name(&cfg->allowed_classes, Z_STRVAL_P(name), Z_STRLEN_P(name));
+	} ZEND_HASH_FOREACH_END();
+	return SUCCESS;
+}
+
 static zend_result opt_cluster(rlock_config *cfg, const char *key, zval *value, uint32_t arg)
 {
 	const char *why = NULL;
@@ -258,6 +352,7 @@ static const option_entry all_options[] = {
 	{"wait", opt_wait, RLOCK_FOR_IDEMPOTENCY},
 	{"on_error", opt_on_error, RLOCK_FOR_IDEMPOTENCY},
 	{"max_result_bytes", opt_max_result_bytes, RLOCK_FOR_IDEMPOTENCY},
+	{"allowed_classes", opt_allowed_classes, RLOCK_FOR_IDEMPOTENCY},
 	{"cluster", opt_cluster, FOR_BOTH},
 };
 
@@ -335,6 +430,12 @@ zend_result rlock_config_init(rlock_config *cfg, HashTable *options, unsigned ki
 	cfg->wait = 0;
 	cfg->on_error = RLOCK_ON_ERROR_RELEASE;
 	cfg->max_result_bytes = RLOCK_DEFAULT_RESULT_MAX;
+	cfg->every_class = false;
+	cfg->allowed_classes = NULL;
+	if (kind == RLOCK_FOR_IDEMPOTENCY) {
+		/* checked when it was set: cannot fail here */
+		rlock_allowed_classes_parse(RLOCK_G(allowed_classes), &cfg->every_class, &cfg->allowed_classes, &why);
+	}
 
 	if (options && apply_options(cfg, options, kind, arg_num) == FAILURE) {
 		rlock_config_dtor(cfg);
@@ -342,6 +443,17 @@ zend_result rlock_config_init(rlock_config *cfg, HashTable *options, unsigned ki
 	}
 	if (cfg->cluster && options && zend_hash_str_exists(options, "servers", sizeof("servers") - 1)) {
 		zend_argument_value_error(arg_num, "options \"servers\" and \"cluster\" exclude each other");
+		rlock_config_dtor(cfg);
+		return FAILURE;
+	}
+	if (cfg->cluster && rlock_prefix_scatters_slots(cfg->prefix)) {
+		if (options && zend_hash_str_exists(options, "prefix", sizeof("prefix") - 1)) {
+			zend_argument_value_error(arg_num, "option \"prefix\" must not hold an empty hash tag \"{}\" "
+				"with \"cluster\": the keys of one lock would land in different slots");
+		} else {
+			zend_value_error("rlock.prefix must not hold an empty hash tag \"{}\" with a Redis Cluster: "
+				"the keys of one lock would land in different slots");
+		}
 		rlock_config_dtor(cfg);
 		return FAILURE;
 	}
@@ -382,6 +494,7 @@ zend_result rlock_config_init(rlock_config *cfg, HashTable *options, unsigned ki
 
 void rlock_config_dtor(rlock_config *cfg)
 {
+	rlock_allowed_classes_free(&cfg->allowed_classes);
 	if (cfg->prefix) {
 		zend_string_release(cfg->prefix);
 		cfg->prefix = NULL;
@@ -426,20 +539,4 @@ zend_result rlock_check_ms(zend_long ms, zend_long min, zend_long max, uint32_t 
 		return FAILURE;
 	}
 	return SUCCESS;
-}
-
-zend_string *rlock_lock_key(const zend_string *prefix, const zend_string *name, const char *suffix)
-{
-	size_t suffix_len = strlen(suffix);
-	zend_string *key = zend_string_alloc(ZSTR_LEN(prefix) + ZSTR_LEN(name) + 2 + suffix_len, 0);
-	char *p = ZSTR_VAL(key);
-
-	memcpy(p, ZSTR_VAL(prefix), ZSTR_LEN(prefix));
-	p += ZSTR_LEN(prefix);
-	*p++ = '{';
-	memcpy(p, ZSTR_VAL(name), ZSTR_LEN(name));
-	p += ZSTR_LEN(name);
-	*p++ = '}';
-	memcpy(p, suffix, suffix_len + 1);
-	return key;
 }

@@ -48,12 +48,19 @@ typedef struct rlock_config {
 	zend_long wait;
 	rlock_on_error on_error;
 	zend_long max_result_bytes;
+	bool every_class;            /* allowed_classes true: replay may create any class */
+	HashTable *allowed_classes;  /* else the lowercased names it may create; NULL: none */
 } rlock_config;
 
 /* The INI defaults overridden by options (argument arg_num of the caller).
  * Bad input throws a TypeError or ValueError naming the argument. */
 zend_result rlock_config_init(rlock_config *cfg, HashTable *options, unsigned kind, uint32_t arg_num);
 void rlock_config_dtor(rlock_config *cfg);
+
+/* rlock.allowed_classes: "" (none), "*" (every class) or class names separated
+ * by commas. FAILURE with *why set when a name is not a class name. */
+zend_result rlock_allowed_classes_parse(const char *list, bool *every_class, HashTable **names, const char **why);
+void rlock_allowed_classes_free(HashTable **names);
 
 /* Points cfg->conn at the node serving key (a no-op without a cluster). FAILURE
  * with cfg->conn->error set when no node could be found. */
@@ -64,9 +71,5 @@ zend_result rlock_check_name(const zend_string *name, uint32_t arg_num);
 
 /* A millisecond count within [min, max], or a ValueError naming argument arg_num. */
 zend_result rlock_check_ms(zend_long ms, zend_long min, zend_long max, uint32_t arg_num);
-
-/* A Redis key of a lock: prefix{name}suffix, the braces keeping every key of
- * one lock (the lock itself, its wait queue) in one Redis Cluster slot. */
-zend_string *rlock_lock_key(const zend_string *prefix, const zend_string *name, const char *suffix);
 
 #endif

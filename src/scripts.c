@@ -10,9 +10,8 @@
 #define SCRIPT_COMMAND_MAX (3 + RLOCK_SCRIPT_MAX_KEYS + RLOCK_SCRIPT_MAX_ARGS)
 
 /* Shared by the scripts that touch the wait queue. KEYS: lock, queue (the
- * waiters in order of arrival, scored by Redis time in us), and with fencing
- * only, fence (the lock's counter): a Redis Cluster refuses a script naming a
- * key that does not exist while its slot migrates. A waiter is "channel|token|ttl|ms|f": where to wake it, the
+ * waiters in order of arrival, scored by Redis time in us), fence (the lock's
+ * counter, counted up only for a holder that asks for fencing). A waiter is "channel|token|ttl|ms|f": where to wake it, the
  * lease it asked for, how long after its arrival it gives up, and whether it
  * wants a fencing token. Taking the lock answers {1, fencing token or 0}. */
 #define QUEUE_KEYS_LUA "local lock, queue, fence = KEYS[1], KEYS[2], KEYS[3]\n"

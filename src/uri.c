@@ -165,8 +165,10 @@ static void describe(rlock_server *out)
 		out->display = pemalloc(strlen(out->unix_path) + 32, 1);
 		sprintf(out->display, "unix://%s?db=" ZEND_LONG_FMT, out->unix_path, out->db);
 	} else {
-		out->display = pemalloc(strlen(out->host) + 48, 1);
-		sprintf(out->display, "redis://%s%s%s:%d/" ZEND_LONG_FMT,
+		const char *user = out->user ? out->user : "";
+
+		out->display = pemalloc(strlen(out->host) + strlen(user) + 56, 1);
+		sprintf(out->display, "redis://%s%s%s%s%s:%d/" ZEND_LONG_FMT, user, out->pass ? ":***@" : "",
 			strchr(out->host, ':') ? "[" : "", out->host, strchr(out->host, ':') ? "]" : "",
 			out->port, out->db);
 	}
@@ -215,6 +217,52 @@ zend_result rlock_server_parse(const char *uri, size_t len, rlock_server *out, c
 	}
 	describe(out);
 	return SUCCESS;
+}
+
+/* Appends [from, to) of s with each password=... value written ***. */
+static void append_masking_query_passwords(smart_str *out, const char *from, const char *to)
+{
+	static const char item[] = "password=";
+
+	while (from < to) {
+		const char *hit = php_memnistr(from, item, sizeof(item) - 1, to);
+		const char *value_end;
+
+		if (!hit) {
+			break;
+		}
+		hit += sizeof(item) - 1;
+		value_end = memchr(hit, '&', to - hit);
+		value_end = value_end ? value_end : to;
+		smart_str_appendl(out, from, hit - from);
+		smart_str_appends(out, "***");
+		from = value_end;
+	}
+	smart_str_appendl(out, from, to - from);
+}
+
+zend_string *rlock_uri_redact(const char *uri, size_t len)
+{
+	const char *end = uri + len, *scheme = php_memnstr(uri, "://", 3, end);
+	const char *info = scheme ? scheme + 3 : uri, *at = NULL;
+	smart_str out = {0};
+
+	/* The last '@' ends the user info, even when a malformed password holds one. */
+	for (const char *p = info; p < end; p++) {
+		at = *p == '@' ? p : at;
+	}
+	if (at) {
+		const char *colon = memchr(info, ':', at - info);
+
+		smart_str_appendl(&out, uri, (colon ? colon + 1 : info) - uri);
+		smart_str_appends(&out, "***");
+		info = at;
+	} else {
+		info = uri;
+	}
+	append_masking_query_passwords(&out, info, end);
+	smart_str_0(&out);
+	return out.s ? smart_str_extract(&out) : ZSTR_EMPTY_ALLOC();
 }
 
 void rlock_server_free(rlock_server *server)

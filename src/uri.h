@@ -13,7 +13,7 @@ typedef struct rlock_server {
 	zend_long db;
 	char *user;      /* ACL user; NULL for none */
 	char *pass;      /* NULL: no AUTH */
-	char *display;   /* the URI without its password, for messages */
+	char *display;   /* the URI with its password written ***, for messages */
 	zend_string *identity; /* canonical key: one connection per identity */
 } rlock_server;
 
@@ -21,6 +21,11 @@ typedef struct rlock_server {
  * static explanation; *out is then left empty. */
 zend_result rlock_server_parse(const char *uri, size_t len, rlock_server *out, const char **why);
 void rlock_server_free(rlock_server *server);
+
+/* uri as it may be shown — in a message, a warning, phpinfo() — even when it
+ * is malformed: the password of its user info, and a password= query item,
+ * written ***. */
+zend_string *rlock_uri_redact(const char *uri, size_t len);
 
 /* A cluster node at host:port, authenticating like seed (db 0: a cluster has no other). */
 void rlock_server_for_node(const rlock_server *seed, const char *host, size_t host_len, int port, rlock_server *out);

@@ -120,7 +120,7 @@ ValueError: RLock::__construct(): Argument #2 ($options) option "servers" has a 
 ValueError: RLock::__construct(): Argument #2 ($options) option "servers" has a malformed URI "redis://h:1/abc": the database (/N) must be a number from 0 to 1000000
 ValueError: RLock::__construct(): Argument #2 ($options) option "servers" has a malformed URI "redis://h:1/-1": the database (/N) must be a number from 0 to 1000000
 ValueError: RLock::__construct(): Argument #2 ($options) option "servers" has a malformed URI "redis://h/1?x=1": a redis:// URI takes no query or fragment
-ValueError: RLock::__construct(): Argument #2 ($options) option "servers" has a malformed URI "redis://user@h": an ACL user needs a password
+ValueError: RLock::__construct(): Argument #2 ($options) option "servers" has a malformed URI "redis://***@h": an ACL user needs a password
 ValueError: RLock::__construct(): Argument #2 ($options) option "servers" has a malformed URI "rediss://h": TLS (rediss://) is not supported: the hiredis it is built on has no TLS
 ValueError: RLock::__construct(): Argument #2 ($options) option "servers" has a malformed URI "unix://": a unix socket URI is unix:///absolute/path[?db=N]
 ValueError: RLock::__construct(): Argument #2 ($options) option "servers" has a malformed URI "unix://relative/path": a unix socket URI is unix:///absolute/path[?db=N]

@@ -62,10 +62,10 @@ localhost-db0 in db 0: yes
 unix-db5 in db 5: yes
 unix-acl in db 0: yes
 -- failures
-RLockConnectionException: authentication failed at redis://127.0.0.1:%d/0: WRONGPASS invalid username-password pair or user is disabled.
-RLockConnectionException: authentication failed at redis://127.0.0.1:%d/0: WRONGPASS invalid username-password pair or user is disabled.
+RLockConnectionException: authentication failed at redis://:***@127.0.0.1:%d/0: WRONGPASS invalid username-password pair or user is disabled.
+RLockConnectionException: authentication failed at redis://shop:***@127.0.0.1:%d/0: WRONGPASS invalid username-password pair or user is disabled.
 RLockConnectionException: Redis error from redis://127.0.0.1:%d/0: NOAUTH Authentication required.
-RLockConnectionException: SELECT failed at redis://127.0.0.1:%d/99: ERR DB index is out of range
+RLockConnectionException: SELECT failed at redis://:***@127.0.0.1:%d/99: ERR DB index is out of range
 RLockConnectionException: cannot connect to unix://%s/missing.sock?db=0: No such file or directory
 -- one connection per server identity, however the URI is spelled
 new connections: 0

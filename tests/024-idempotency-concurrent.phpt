@@ -95,7 +95,7 @@ foreach (['first run', 'at once', 'after the lease'] as $when) {
 }
 echo "runs: ", $redis->cmd('GET', 'runs'), "\n";
 
-echo "-- exit() or a fatal error inside the work: request end applies on_error, the claim is not renewed forever\n";
+echo "-- exit() or a fatal error inside the work: outcome unknown, the claim ends with its lease (not renewed forever)\n";
 foreach (['release' => 'exit(3);', 'keep' => 'undefined_function();'] as $policy => $end) {
     [$code, $out] = run_php('<?php
 $idem = new RLockIdempotency("payments", ["servers" => getenv("URI"), "on_error" => "' . $policy . '", "lease" => 400]);
@@ -130,6 +130,6 @@ first run       DomainException, state running
 at once         RLockInProgressException, state running
 after the lease DomainException, state running
 runs: 2
--- exit() or a fatal error inside the work: request end applies on_error, the claim is not renewed forever
-release: at once NULL, after the lease NULL
+-- exit() or a fatal error inside the work: outcome unknown, the claim ends with its lease (not renewed forever)
+release: at once 'running', after the lease NULL
 keep: at once 'running', after the lease NULL
