@@ -264,11 +264,16 @@ final class Checker
         return $violations;
     }
 
-    /** Rule 4; $persistentKeys: every key without a TTL. */
-    public static function leftovers(array $persistentKeys): array
+    /** Rule 4; $ttls: every key left => its PTTL. */
+    public static function leftovers(array $ttls): array
     {
-        return array_map(fn($key) => "$key has no TTL",
-            array_values(array_filter($persistentKeys, fn($key) => !documented_persistent($key))));
+        $violations = [];
+        foreach ($ttls as $key => $ttl) {
+            if ($ttl === -1 && !documented_persistent($key)) {
+                $violations[] = "$key has no TTL";
+            }
+        }
+        return $violations;
     }
 
     /** Rule 5; $logs: each worker's output file; $cores: core files found. */

@@ -76,8 +76,8 @@ $rules = [
     'rule 2: fencing tokens increase in entry order' => $checker->fencing(),
     'rule 3: each idempotent effect at most once, completed keys done' =>
         $checker->idempotency(fn($key) => idempotency_state($redis, $scope, $key)),
-    'rule 4: nothing left without a TTL but fencing counters' => Checker::leftovers(keys_without_ttl($redis)),
+    'rule 4: nothing left without a TTL but fencing counters' => Checker::leftovers($ttls = redis_ttls($redis)),
     'rule 5: no crash, hang, core, unexpected exception or PHP message' =>
         $checker->crashes(glob("$runDir/workers/*.log"), glob("$runDir/workers/core*")),
 ];
-exit(report($history, $checker, $rules, $args) ? 0 : 1);
+exit(report($history, $checker, $rules, $args, $ttls) ? 0 : 1);

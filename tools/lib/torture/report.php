@@ -5,7 +5,7 @@
 
 const VIOLATIONS_SHOWN = 20;
 
-function report(History $history, Checker $checker, array $rules, array $args): bool
+function report(History $history, Checker $checker, array $rules, array $args, array $ttls): bool
 {
     echo "operations (kind: count, by outcome):\n";
     ksort($history->ops);
@@ -20,6 +20,9 @@ function report(History $history, Checker $checker, array $rules, array $args): 
         count($history->attempts), count($history->effects), $c['events']);
     printf("faults: %d worker kills (kill -9), %d Redis restarts (SIGKILL + start, AOF), %d Redis pauses (SIGSTOP)\n",
         $c['kill'], $c['restart'], $c['pause']);
+    $persistent = array_keys($ttls, -1, true);
+    printf("Redis at the end: %d keys, %d without a TTL (%d of them fencing counters)\n", count($ttls),
+        count($persistent), count(array_filter($persistent, 'documented_persistent')));
     foreach ($checker->excused as $what => $reasons) {
         $parts = array_map(fn($why, $n) => "$why $n", array_keys($reasons), $reasons);
         echo "allowed $what: " . implode(', ', $parts) . "\n";
