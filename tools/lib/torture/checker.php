@@ -11,20 +11,27 @@
  * Redis unreachable at the end).
  *
  * Being told "lost" is not enough to excuse anything: a lock that let anyone
- * take a held name would tell its victims exactly that (--sabotage=steal). A
- * lease can only have ended early if something could end it: a Redis pause or
- * restart, or a forced unlock of the name, between the moment its holder began
- * to acquire (t0) and the moment in question; or that moment being past t0 +
- * the shortest ttl the holder set (a lease cannot run out sooner: Redis starts
- * it after t0). Overlaps and stale tokens so explained are counted and shown
- * ("allowed ..."), not passed silently.
+ * take a held name would tell its victims exactly that (--sabotage=steal).
+ * What can end a lease early is bounded: Redis starts it after its holder
+ * began to acquire (t0) and for at least the shortest ttl the holder set, and
+ * no fault of this run can cut it shorter — a pause does not stop Redis'
+ * clock, a restart with AOF and fsync always keeps every acknowledged key with
+ * its absolute expiry. Only a forced unlock deletes it sooner. So a lease
+ * "could have ended" by a moment only if that moment is past t0 + the shortest
+ * ttl (less a 50 ms margin for clocks), or a forced unlock of the name lies in
+ * between. A watched lease is renewed past its ttl, so its lapse needs a late
+ * watchdog — a Redis pause or restart in between, or else it is counted as
+ * "watched lease past its ttl, no fault". Everything let through is counted and
+ * shown ("allowed ..."), not passed silently. The same bound, with the lease,
+ * holds for idempotency claims.
  *
  * 1. Mutual exclusion. Two sections of one name overlap when the later one is
  *    entered (logged after acquire() returned) before the earlier one is left
  *    (logged before release(); at a kill or death if it never was), so every
  *    logged overlap is a real one. Allowed only when the earlier holder's
  *    verdict is not "held" and its lease could have ended by the later entry.
- *    Also a violation: release() true after extend()/isAcquired() said lost.
+ *    Also a violation: release() true after extend()/isAcquired() said lost,
+ *    and getRemainingTtl() above the longest lease the holder set.
  * 2. Fencing. Among fenced sections of one name in entry order, each token
  *    must exceed every earlier one. A token equal to an earlier one is always
  *    a violation (the counter is persistent: AOF with fsync always). A smaller
@@ -34,11 +41,11 @@
  * 3. Idempotency. A key's effect may run again after an earlier attempt only
  *    if that attempt gave its claim up (threw with on_error release, abort(),
  *    abandoned with on_error release), or its claim could have lapsed by the
- *    new effect (lost, conn, killed/died, threw with keep, abandoned with
- *    keep/store; by the rule above with the lease, t0 taken before run() or
- *    begin()). Never after an attempt that completed; after one that threw with
- *    on_error store only across a Redis fault (storing the failure may then have
- *    found the claim gone, and run() does not say so). A replayed result must
+ *    new effect (lost, conn, killed/died, threw with keep — or with store:
+ *    storing the failure may have found the claim lapsed, and run() does not
+ *    say so —, abandoned with keep/store; by the bound above with the lease,
+ *    t0 taken before run() or begin()). Never after an attempt that completed
+ *    (state "done" never lapses within the run). A replayed result must
  *    be the value of a completed (or unknown) attempt of that key, a replayed
  *    failure that of a "store" one. Every key with a completed attempt must be
  *    "done" in Redis at the end.
@@ -85,13 +92,13 @@ final class Checker
      * What could have ended a lease (of $name, asked for at $t0, at least
      * $shortestMs long) by $until; null when nothing could.
      */
-    private function lapse(string $name, int $t0, int $shortestMs, int $until): ?string
+    private function lapse(?string $name, int $t0, int $shortestMs, int $until): ?string
     {
-        if ($disturbance = $this->history->disturbance($name, $t0, $until)) {
-            return $disturbance;
+        if ($name !== null && $this->history->forcedUnlock($name, $t0, $until)) {
+            return 'forced unlock';
         }
         if ($until + self::MARGIN_NS >= $t0 + $shortestMs * 1_000_000) {
-            return 'past its ttl';
+            return 'past its ttl' . (($fault = $this->history->fault($t0, $until)) ? ", $fault" : '');
         }
         return null;
     }
@@ -100,8 +107,10 @@ final class Checker
     {
         $shortest = min(array_merge([$section['ttl']], array_column($section['extends'], 2)));
         $why = $this->lapse($section['name'], $section['t0'], $shortest, $until);
-        // the watchdog should keep a lease past its ttl: show how often it did not
-        return $why === 'past its ttl' && $section['wd'] ? 'watched lease past its ttl, no fault' : $why;
+        if ($why === 'past its ttl' && $section['wd']) {
+            return 'watched lease past its ttl, no fault'; // the watchdog was late: shown, to be watched
+        }
+        return $why;
     }
 
     /** Why an overlap or stale token with $section as the stale holder is allowed, or null. */
@@ -141,6 +150,12 @@ final class Checker
             if ($s['out'] === 'released-after-lost') {
                 $violations[] = "release() returned true after extend()/isAcquired() said the lease was lost: "
                     . $this->describe($sec);
+            }
+            $longest = max(array_merge([$s['ttl']], array_column($s['extends'], 2)));
+            foreach ($s['held'] as [, , $ms]) {
+                if ($ms !== null && $ms > $longest) {
+                    $violations[] = "getRemainingTtl() said $ms ms, more than any lease it set ($longest ms): " . $this->describe($sec);
+                }
             }
         }
         return $violations;
@@ -212,19 +227,13 @@ final class Checker
         if ($e['out'] === 'completed') {
             return "effect of $later ran again after $ended";
         }
-        if ($e['out'] === 'threw' && $e['pol'] === 'store') {
-            if ($why = $this->history->disturbance('', $e['t0'], $l['t'])) {
-                $this->excuse('repeated effects', "after a stored failure, $why");
-                return null;
-            }
-            return "effect of $later ran again after $ended stored its failure";
-        }
         $givenUp = in_array($e['out'], ['aborted'], true)
             || (in_array($e['out'], ['threw', 'abandoned'], true) && $e['pol'] === 'release');
         if ($givenUp) {
             return null;
         }
-        if ($why = $this->lapse('', $e['t0'], $e['lease'], $l['t'])) {
+        // a stored failure too: storing it may have found the claim lapsed, which run() does not say
+        if ($why = $this->lapse(null, $e['t0'], $e['lease'], $l['t'])) {
             $this->excuse('repeated effects', "claim {$e['out']}, $why");
             return null;
         }

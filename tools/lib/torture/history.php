@@ -79,7 +79,7 @@ final class History
 
     private function onHeld(array $e): void
     {
-        $this->sections[$e['sec']]['held'][] = [$e['t'], $e['ok']];
+        $this->sections[$e['sec']]['held'][] = [$e['t'], $e['ok'], $e['ms'] ?? null];
     }
 
     private function onExit(array $e): void
@@ -195,19 +195,25 @@ final class History
         unset($this->openFaults['pause']);
     }
 
-    /** The first Redis fault, or forced unlock of $name, that overlaps [$from, $until]; null if none. */
-    public function disturbance(string $name, int $from, int $until): ?string
+    /** The first Redis fault ("Redis pause", "Redis restart") that overlaps [$from, $until]; null if none. */
+    public function fault(int $from, int $until): ?string
     {
         foreach ($this->faults as [$kind, $start, $end]) {
             if ($start <= $until && $end >= $from) {
                 return "Redis $kind";
             }
         }
+        return null;
+    }
+
+    /** Whether a forced unlock of $name may have deleted its key within [$from, $until]. */
+    public function forcedUnlock(string $name, int $from, int $until): bool
+    {
         foreach ($this->forced[$name] ?? [] as [$start, $end]) {
             if ($start <= $until && $end >= $from) {
-                return 'forced unlock';
+                return true;
             }
         }
-        return null;
+        return false;
     }
 }

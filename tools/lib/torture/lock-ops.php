@@ -4,7 +4,8 @@
  * extend() and isAcquired() calls in between, and a rare forceRelease().
  *
  * Ledger events of a section (one id each): "enter" just after the lock was
- * taken, "extend"/"held" with what those calls said, "exit" just before it is
+ * taken, "extend"/"held" with what extend(), isAcquired() and getRemainingTtl()
+ * said, "exit" just before it is
  * given back, then the "op" event with the verdict: "released" (release() said
  * we still held it: so we held it throughout) or "lost" (Redis said our lease
  * had gone), or "conn" (Redis could not be asked). */
@@ -43,8 +44,9 @@ final class LockOps
     }
 
     /**
-     * The work inside the section: short sleeps, now and then extend() or
-     * isAcquired(), rarely a sleep past the lease (kept only by the watchdog).
+     * The work inside the section: short sleeps, now and then extend(),
+     * isAcquired() or getRemainingTtl(), rarely a sleep past the lease (kept
+     * only by the watchdog).
      * True when a call said the lease was lost.
      */
     private function hold(RLock $lock, string $section, array $options): bool
@@ -56,10 +58,14 @@ final class LockOps
                 $ttl = $w->pick([null, 300, 1000]);
                 $ok = $lock->extend($ttl);
                 $w->ledger->append('extend', ['sec' => $section, 'ok' => $ok, 'ttl' => $ttl ?? $options['ttl']]);
-            } elseif ($roll <= 35) {
+            } elseif ($roll <= 30) {
                 $ok = $lock->isAcquired();
                 $w->ledger->append('held', ['sec' => $section, 'ok' => $ok]);
-            } elseif ($roll <= 38) {
+            } elseif ($roll <= 37) {
+                $remaining = $lock->getRemainingTtl();
+                $ok = $remaining >= 0;
+                $w->ledger->append('held', ['sec' => $section, 'ok' => $ok, 'ms' => $remaining]);
+            } elseif ($roll <= 40) {
                 $ok = true;
                 usleep((int) ($options['ttl'] * 1300));
             } else {
