@@ -87,11 +87,11 @@ final class SabotagedOps
             $ttl = $w->pick([800, 2000]);
             $token = bin2hex(random_bytes(8));
             $t0 = hrtime(true);
-            $redis->set("sab:{$name}", $token, ['PX' => $ttl]);
+            $redis->set("sab:steal:{$name}", $token, ['PX' => $ttl]);
             $section = $this->enter($name, $ttl, $t0, null);
             $w->sleepMs(0, 30);
             $w->ledger->append('exit', ['sec' => $section]);
-            $freed = $redis->eval(self::COMPARE_AND_DELETE, ["sab:{$name}", $token], 1);
+            $freed = $redis->eval(self::COMPARE_AND_DELETE, ["sab:steal:{$name}", $token], 1);
             $w->done('sab.steal', $freed ? 'released' : 'lost', ['sec' => $section]);
         });
     }
