@@ -80,4 +80,4 @@ $rules = [
     'rule 5: no crash, hang, core, unexpected exception or PHP message' =>
         $checker->crashes(glob("$runDir/workers/*.log"), glob("$runDir/workers/core*")),
 ];
-exit(report($history, $checker, $rules, $args, $ttls) ? 0 : 1);
+exit(report($history, $checker, $rules, $args, $ttls, "$runDir/violations.txt") ? 0 : 1);

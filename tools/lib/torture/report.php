@@ -1,11 +1,12 @@
 <?php
 /* The torture run's summary: operations by kind and outcome, faults, how
- * overlaps were excused, each rule's verdict with its violations, and the
- * last line "N passed, N failed" that CI's run_step reads. */
+ * overlaps were excused, each rule's verdict with its first violations (all
+ * of them go to a file), and the last line "N passed, N failed" that CI's
+ * run_step reads. */
 
 const VIOLATIONS_SHOWN = 20;
 
-function report(History $history, Checker $checker, array $rules, array $args, array $ttls): bool
+function report(History $history, Checker $checker, array $rules, array $args, array $ttls, string $violationsFile): bool
 {
     echo "operations (kind: count, by outcome):\n";
     ksort($history->ops);
@@ -41,9 +42,12 @@ function report(History $history, Checker $checker, array $rules, array $args, a
             echo "  - $violation\n";
         }
         if (count($violations) > VIOLATIONS_SHOWN) {
-            echo "  ... and " . (count($violations) - VIOLATIONS_SHOWN) . " more\n";
+            echo "  ... and " . (count($violations) - VIOLATIONS_SHOWN) . " more (all in $violationsFile)\n";
         }
     }
+    file_put_contents($violationsFile, implode('', array_map(
+        fn($rule, $violations) => implode('', array_map(fn($v) => "$rule: $v\n", $violations)),
+        array_keys($rules), $rules)));
     echo "violations: $total (seed {$args['seed']}; replay: tools/torture --seed {$args['seed']} --seconds {$args['seconds']}"
         . " --workers {$args['workers']}" . ($args['sabotage'] ? ' --sabotage=' . implode(',', $args['sabotage']) : '') . ")\n";
     printf("%d passed, %d failed\n", count($rules) - $failed, $failed);
