@@ -18,7 +18,8 @@ require __DIR__ . '/../../../tests/inc/server.inc';
 
 $rounds = (int) ($argv[1] ?? 30);
 $redis = TestRedis::start(__FILE__ . '.' . getmypid(), ['appendonly' => 'yes', 'appendfsync' => 'always']);
-$redisPid = (int) file_get_contents("{$redis->dir}/redis.pid");
+await(fn() => (int) @file_get_contents("{$redis->dir}/redis.pid") > 1); // written just after it listens
+$redisPid = (int) file_get_contents("{$redis->dir}/redis.pid"); // never 0: kill(0) would hit our own group
 $options = ['servers' => $redis->uri(), 'fair' => (bool) ($argv[2] ?? 1), 'ttl' => 300, 'read_timeout' => 5000];
 
 /** A waiter: acquire (waiting), hold 50 ms, release; logs "who in|out t [released|lost]" in Redis. */
