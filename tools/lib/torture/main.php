@@ -44,9 +44,13 @@ function worker_command(): array
     return array_merge($cmd, [__DIR__ . '/worker.php']);
 }
 
+$runDir = getenv('TORTURE_DIR');
+if (!$runDir || !getenv('RLOCK_SO')) {
+    fwrite(STDERR, "run tools/torture, which sets TORTURE_DIR and RLOCK_SO\n");
+    exit(2);
+}
 $args = parse_args($argv);
 echo "seed {$args['seed']}\n";
-$runDir = getenv('TORTURE_DIR');
 exec('rm -rf ' . escapeshellarg($runDir));
 mkdir($runDir, 0777, true);
 $scope = "torture-{$args['seed']}";
