@@ -21,10 +21,17 @@ ZEND_METHOD(RLockInProgressException, getRetryAfter)
 		"retryAfter", sizeof("retryAfter") - 1, 1, &rv));
 }
 
-bool rlock_check_ready(bool ready, const char *class_name)
+bool rlock_check_initialized(bool ready, const char *class_name)
 {
 	if (!ready) {
 		zend_throw_error(NULL, "%s object is not initialized", class_name);
+	}
+	return ready;
+}
+
+bool rlock_check_ready(bool ready, const char *class_name)
+{
+	if (!rlock_check_initialized(ready, class_name)) {
 		return false;
 	}
 	if (RLOCK_G(in_signal_handler)) {

@@ -17,6 +17,8 @@ extern zend_class_entry *rlock_ce_conflict_exception;
  * constructor threw: every method of such an object throws an Error. So does
  * every method called from a signal handler that rlock runs inside a wait. */
 bool rlock_check_ready(bool ready, const char *class_name);
+/* The same for getters, which touch no state and may run in such a handler. */
+bool rlock_check_initialized(bool ready, const char *class_name);
 
 /* The engine is unwinding the stack for exit() (or a fiber's destruction): the
  * outcome of what was running is unknown, and the unwind must not be touched. */

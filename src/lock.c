@@ -24,6 +24,10 @@ static inline rlock_lock *lock_from_obj(zend_object *obj)
 #define READY_LOCK(lock) \
 	rlock_lock *lock = THIS_LOCK(); \
 	if (!rlock_check_ready(lock->name != NULL, "RLock")) RETURN_THROWS()
+/* The same for a getter. */
+#define INITIALIZED_LOCK(lock) \
+	rlock_lock *lock = THIS_LOCK(); \
+	if (!rlock_check_initialized(lock->name != NULL, "RLock")) RETURN_THROWS()
 
 static void throw_connection_error(const rlock_lock *lock)
 {
@@ -236,14 +240,14 @@ ZEND_METHOD(RLock, getRemainingTtl)
 ZEND_METHOD(RLock, getName)
 {
 	ZEND_PARSE_PARAMETERS_NONE();
-	READY_LOCK(lock);
+	INITIALIZED_LOCK(lock);
 	RETURN_STR_COPY(lock->name);
 }
 
 ZEND_METHOD(RLock, getToken)
 {
 	ZEND_PARSE_PARAMETERS_NONE();
-	READY_LOCK(lock);
+	INITIALIZED_LOCK(lock);
 	if (!rlock_lease_is_ours(lock)) {
 		RETURN_NULL();
 	}
@@ -253,7 +257,7 @@ ZEND_METHOD(RLock, getToken)
 ZEND_METHOD(RLock, getFencingToken)
 {
 	ZEND_PARSE_PARAMETERS_NONE();
-	READY_LOCK(lock);
+	INITIALIZED_LOCK(lock);
 	if (!lock->cfg.fencing || !rlock_lease_is_ours(lock)) {
 		RETURN_NULL();
 	}

@@ -67,21 +67,28 @@ pcntl_async_signals(true);
 $handled = [];
 pcntl_signal(SIGUSR1, function () use (&$handled) { $handled[] = hrtime(true); });
 $me = getmypid();
-$sender = fork_child(function () use ($me, $redis) {
+$stop = TestRedis::dirFor(__FILE__) . '/stop-signals'; // not a Redis key: Redis is frozen meanwhile
+@unlink($stop);
+@unlink("$stop.sent");
+$sender = fork_child(function () use ($me, $stop) {
     $until = microtime(true) + 6; // 6 s of signals, or until told to stop
-    while (microtime(true) < $until && $redis->cmd('GET', 'stop-signals') === null) {
+    while (microtime(true) < $until && !file_exists($stop)) {
         exec("kill -USR1 $me");
+        file_put_contents("$stop.sent", hrtime(true) . "\n", FILE_APPEND);
         usleep(20000);
     }
 });
+await(function () use (&$handled) { return count($handled) > 0; }); // signals are coming
 $redis->signal('STOP');
+$started = hrtime(true);
 [$what, $commands, $connects, $took] = one_call(fn() => (new RLock('order:4', $o))->acquire());
 $returned = hrtime(true);
 $redis->signal('CONT');
-$redis->cmd('SET', 'stop-signals', '1');
+touch($stop);
 pcntl_waitpid($sender, $status);
+$during = count(array_filter(file("$stop.sent"), fn($t) => $t > $started && $t < $returned)); // sent meanwhile
 echo "acquire(): $what; ended before the signals stopped: ", var_export($took < 5000, true),
-    "; the handler ran: ", var_export(count($handled) > 0, true), "\n";
+    "; signals kept coming: ", var_export($during > 0, true), "\n";
 
 echo "-- a signal handler that throws ends a wait for a lock at once; the waiter leaves the queue\n";
 $holder = fork_child(function () use ($redis) {
@@ -115,6 +122,7 @@ pcntl_signal(SIGUSR1, function () use ($redis, &$calls) {
     } catch (Error $e) {
         $calls[] = $e->getMessage();
     }
+    $calls[] = 'a getter works: ' . (new RLock('order:6', $redis->opts()))->getName();
     $pid = pcntl_fork();
     if ($pid === 0) {
         return; // the child returns into rlock's wait...
@@ -208,11 +216,11 @@ run(): RLockConnectionException, commands 1, connection attempts 1, within 3 x r
 landed after the freeze: 3
 after the next command: left 0
 -- signals every 20 ms while Redis is frozen: the read still ends at read_timeout
-acquire(): RLockConnectionException; ended before the signals stopped: true; the handler ran: true
+acquire(): RLockConnectionException; ended before the signals stopped: true; signals kept coming: true
 -- a signal handler that throws ends a wait for a lock at once; the waiter leaves the queue
 acquire(20000): shutting down, well before its wait: true; queue: 0
 -- inside a wait, the handler runs at once; it cannot use rlock; a fork it makes does not go on waiting
-handler ran; RLock cannot be used in a signal handler that runs while rlock waits; throw from the handler to end the wait; forked
+handler ran; RLock cannot be used in a signal handler that runs while rlock waits; throw from the handler to end the wait; a getter works: order:6; forked
 the fork child's acquire(): false 1; the parent went on waiting and timed out: false
 -- a waiter's handler that leaves errno set does not cost it its subscription or its place
 acquired: true; new connections while waiting: 0; attempts: at most 3
