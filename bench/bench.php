@@ -3,7 +3,7 @@
  * rlock against the locks PHP code uses today, in one run against one local
  * redis-server: uncontended acquire+release pairs/s in one process, then 8
  * processes contending for one name. Prints the table, writes bench/out/
- * (results.json, chart.png) and the README's benchmark table.
+ * (results.json, chart.png) and the benchmark table in docs/proof.md.
  *
  *   php bench/bench.php URI [--masters=URI,URI,...] [--cluster=SEED] [--quick]
  *   (bench/run sets everything up)
@@ -168,5 +168,5 @@ foreach (['with_work' => 2000, 'no_work' => 0] as $scenario => $workUs) {
 
 file_put_contents("$out/results.json", json_encode($results, JSON_PRETTY_PRINT) . "\n");
 require __DIR__ . '/report.php';
-bench_report($results, $out, dirname(__DIR__) . '/README.md');
-echo "\nwrote $out/results.json, $out/chart.png and the README's benchmark table\n";
+bench_report($results, $out, dirname(__DIR__) . '/docs/proof.md');
+echo "\nwrote $out/results.json, $out/chart.png and the benchmark table in docs/proof.md\n";

@@ -1,5 +1,5 @@
 <?php
-/* Turns one benchmark run into the README's table and a PNG chart. */
+/* Turns one benchmark run into the table in docs/proof.md and a PNG chart. */
 require_once dirname(__DIR__) . '/tools/readme-block.php';
 
 function bench_ratio(float $ours, float $theirs): string
@@ -7,7 +7,7 @@ function bench_ratio(float $ours, float $theirs): string
     return $theirs > 0 ? sprintf('%.2f×', $ours / $theirs) : '–';
 }
 
-/** The markdown that goes between the README's bench markers. */
+/** The markdown that goes between the bench markers of docs/proof.md. */
 function bench_markdown(array $r): string
 {
     $md = sprintf("Measured by `bench/run` on %s (%s), Redis %s, PHP %s, %s; local redis-servers on loopback,"

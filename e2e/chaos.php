@@ -230,7 +230,7 @@ if ($failed) {
 file_put_contents(__DIR__ . '/out/chaos.json', json_encode($result, JSON_PRETTY_PRINT) . "\n");
 if (in_array('--readme', $argv, true)) {
     require __DIR__ . '/report.php';
-    e2e_report_chaos($result, dirname(__DIR__) . '/README.md');
+    e2e_report_chaos($result, dirname(__DIR__) . '/docs/proof.md');
 }
 printf("%d passed, %d failed\n", count($checks) - $failed, $failed);
 exit($failed ? 1 : 0);

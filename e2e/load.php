@@ -62,4 +62,4 @@ printf("\nRedis connections from rlock after %d requests: %d for %d php-fpm work
 @mkdir(__DIR__ . '/out', 0777, true);
 file_put_contents(__DIR__ . '/out/load.json', json_encode($results, JSON_PRETTY_PRINT) . "\n");
 require __DIR__ . '/report.php';
-e2e_report_load($results, dirname(__DIR__) . '/README.md');
+e2e_report_load($results, dirname(__DIR__) . '/docs/proof.md');

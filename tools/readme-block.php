@@ -1,5 +1,5 @@
 <?php
-/* Generated README sections: the text between <!-- NAME:start --> and <!-- NAME:end --> is replaced. */
+/* Generated sections of a markdown page (README.md, docs/*.md): the text between <!-- NAME:start --> and <!-- NAME:end --> is replaced. */
 
 function readme_replace_block(string $readme, string $name, string $markdown): void
 {
@@ -9,7 +9,7 @@ function readme_replace_block(string $readme, string $name, string $markdown): v
     $a = strpos($text, $start);
     $b = strpos($text, $end);
     if ($a === false || $b === false) {
-        fwrite(STDERR, "README has no $start ... $end markers; not written\n");
+        fwrite(STDERR, "$readme has no $start ... $end markers; not written\n");
         return;
     }
     file_put_contents($readme, substr($text, 0, $a + strlen($start)) . "\n" . $markdown . substr($text, $b));

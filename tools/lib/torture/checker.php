@@ -50,7 +50,7 @@
  *    failure that of a "store" one. Every key with a completed attempt must be
  *    "done" in Redis at the end.
  * 4. Leftovers: after every worker stopped, no key without a TTL except those
- *    the README names as persistent (see documented_persistent()).
+ *    the docs name as persistent (docs/api.md, "Keys") (see documented_persistent()).
  * 5. No crash: no worker ended except by the driver's SIGKILL or the final
  *    stop; none hung at the stop; no core file; no unexpected exception; and
  *    nothing at all in any worker's stdout/stderr (workers print nothing
@@ -312,7 +312,7 @@ final class Checker
     }
 }
 
-/** The keys the README names as kept without a TTL: fencing counters ("rlock:{name}:fence, no TTL"). */
+/** The keys the docs (docs/api.md, "Keys") name as kept without a TTL: fencing counters ("rlock:{name}:fence, no TTL"). */
 function documented_persistent(string $key): bool
 {
     return (bool) preg_match('/:fence$/', $key);
