@@ -198,6 +198,7 @@ PHP_RINIT_FUNCTION(rlock)
 	ZEND_TSRMLS_CACHE_UPDATE();
 #endif
 	RLOCK_G(held_head) = NULL;
+	RLOCK_G(in_signal_handler) = 0; /* a handler that ended in a fatal error never counted back down */
 	return SUCCESS;
 }
 
