@@ -12,6 +12,15 @@ PHP_ARG_WITH([hiredis],
   [no])
 
 if test "$PHP_RLOCK" != "no"; then
+  dnl The code uses PHP 8.2's API (zend_string_equals_cstr, #[\SensitiveParameter]): refuse older PHP here
+  dnl rather than build a module that dies on first use.
+  AC_MSG_CHECKING([for PHP 8.2 or later])
+  rlock_php_vernum=`$PHP_CONFIG --vernum 2>/dev/null`
+  rlock_php_version=`$PHP_CONFIG --version 2>/dev/null`
+  if test -z "$rlock_php_vernum" || test "$rlock_php_vernum" -lt 80200; then
+    AC_MSG_ERROR([rlock needs PHP 8.2 or later; $PHP_CONFIG reports $rlock_php_version])
+  fi
+  AC_MSG_RESULT([$rlock_php_version])
   if test "$PHP_HIREDIS" != "no" && test "$PHP_HIREDIS" != "yes"; then
     if test ! -r "$PHP_HIREDIS/include/hiredis/hiredis.h"; then
       AC_MSG_ERROR([hiredis.h not found under $PHP_HIREDIS/include/hiredis])
@@ -21,6 +30,8 @@ if test "$PHP_RLOCK" != "no"; then
   else
     PKG_CHECK_MODULES([HIREDIS], [hiredis >= 0.14], [],
       [AC_MSG_ERROR([hiredis >= 0.14 not found: install libhiredis-dev, or pass --with-hiredis=DIR])])
+    rlock_hiredis_version=`$PKG_CONFIG --modversion hiredis`
+    AC_MSG_NOTICE([rlock: building against hiredis $rlock_hiredis_version])
     PHP_EVAL_INCLINE([$HIREDIS_CFLAGS])
     PHP_EVAL_LIBLINE([$HIREDIS_LIBS], [RLOCK_SHARED_LIBADD])
   fi

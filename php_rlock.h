@@ -4,6 +4,10 @@
 
 #include "php.h"
 
+#if PHP_VERSION_ID < 80200
+#error "rlock needs PHP 8.2 or later (config.m4 checks this too)"
+#endif
+
 extern zend_module_entry rlock_module_entry;
 #define phpext_rlock_ptr &rlock_module_entry
 
