@@ -9,7 +9,7 @@ typedef struct rlock_script {
 	char sha[41]; /* filled in at MINIT */
 } rlock_script;
 
-/* The queue scripts take KEYS lock, queue, fence (see src/scripts.c). */
+/* The queue scripts take KEYS lock, queue, fence (see src/lua/). */
 
 /* ARGV token, ttl, waiter, the waiter's ms, fair, fencing: {1, fencing token or 0}
  * when the lock is ours (taken, or already ours: a retry is safe), else {0, the
@@ -28,13 +28,13 @@ extern rlock_script rlock_script_extend;
 /* ARGV token: our remaining ms (PTTL), or -2 when our token does not hold it. */
 extern rlock_script rlock_script_remaining;
 
-/* Redlock, on each master: KEYS lock, waiters (see src/scripts.c). */
+/* Redlock, on each master: KEYS lock, waiters (see src/lua/). */
 extern rlock_script rlock_script_redlock_acquire;
 extern rlock_script rlock_script_redlock_release;
 /* KEYS fence; ARGV token number: raises the counter to it. */
 extern rlock_script rlock_script_redlock_raise;
 
-/* RLockIdempotency: KEYS record, waiters (see src/scripts.c). */
+/* RLockIdempotency: KEYS record, waiters (see src/lua/). */
 extern rlock_script rlock_script_claim;
 extern rlock_script rlock_script_finish;
 extern rlock_script rlock_script_abort;

@@ -1,0 +1,8 @@
+-- RLockIdempotency. KEYS: the record, its waiters. ARGV: token. Drops our claim so that a
+-- retry runs again; 1 if it was ours.
+if redis.call('HGET', KEYS[1], 'owner') ~= ARGV[1] or redis.call('HGET', KEYS[1], 'state') ~= 'running' then
+  return 0
+end
+redis.call('DEL', KEYS[1])
+-- include: wake-all.lua
+return 1

@@ -1,0 +1,35 @@
+-- Shared by the scripts that touch a lock's wait queue (lock, queue, fence are set by the
+-- script that includes this). The queue holds the waiters in order of arrival, scored by
+-- Redis time in µs; a waiter is "channel|token|ttl|ms|f": where to wake it, the lease it
+-- asked for, how long after its arrival it gives up, and whether it wants a fencing token.
+local function now_us()
+  local t = redis.call('TIME')
+  return t[1] * 1000000 + t[2]
+end
+
+-- The lock's counter counts up only for a holder that asks for fencing.
+local function new_fence(wanted)
+  if wanted == '1' and fence then return redis.call('INCR', fence) end
+  return 0
+end
+
+-- Hands the lock to the first live waiter in line, then wakes it with "token|fence"; false
+-- when nobody in line is alive (the lock then holds a stale token: the caller deletes it).
+-- A waiter past its own deadline, or whose PUBLISH nobody hears (it died), is dropped; a
+-- fencing number given to it is skipped, never reused. The queue is read once and the lock
+-- key overwritten, never deleted and re-made: in a Cluster slot that is being migrated, a
+-- script may touch only keys that exist.
+local function pass_on()
+  local now = now_us()
+  local line = redis.call('ZRANGE', queue, 0, -1, 'WITHSCORES')
+  for i = 1, #line, 2 do
+    local waiter = line[i]
+    redis.call('ZREM', queue, waiter)
+    local channel, token, ttl, ms, f = string.match(waiter, '^(.-)|(.-)|(%d+)|(%d+)|([01])$')
+    if channel and line[i + 1] + ms * 1000 > now then
+      redis.call('SET', lock, token, 'PX', ttl)
+      if redis.call('PUBLISH', channel, token .. '|' .. new_fence(f)) > 0 then return true end
+    end
+  end
+  return false
+end
