@@ -4,8 +4,9 @@
  * input is parsed by hiredis and then read by rlock's reply handling — script
  * replies of every shape, NOSCRIPT fallbacks, error replies, dropped
  * connections and resends, and the same over three Redlock "masters" (the
- * fan-out and the majority counting). Nothing may crash; bad replies must end in an
- * exception or a false. */
+ * fan-out and the majority counting), and as a Redis Cluster seed: CLUSTER SLOTS maps of
+ * any shape, MOVED/ASK/TRYAGAIN redirects to wherever they point. Nothing may crash; bad
+ * replies must end in an exception or a false. */
 #include <pthread.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -97,7 +98,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			"$r = ['servers' => ['unix://%s?db=1', 'unix://%s?db=2', 'unix://%s?db=3'], 'fencing' => true] + $o;"
 			"try { $m = new RLock('c', $r); $m->acquire(); $m->getRemainingTtl(); $m->extend(); $m->release(); }"
 			" catch (Throwable $e) {}"
-			"unset($l, $f, $i, $m);", path, path, path, path);
+			/* Cluster: the input is the seed's CLUSTER SLOTS reply, then its answers and redirects */
+			"$c = ['cluster' => 'unix://%s'] + $o;"
+			"try { $k = new RLock('d', $c + ['fencing' => true]); $k->acquire(); $k->extend(); $k->release(); }"
+			" catch (Throwable $e) {}"
+			"try { $j = new RLockIdempotency('t', $c); $j->run('k', fn() => 1); } catch (Throwable $e) {}"
+			"unset($l, $f, $i, $m, $k, $j);", path, path, path, path, path);
 	}
 	pthread_mutex_lock(&mu);
 	free(answer);
