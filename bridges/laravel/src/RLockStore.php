@@ -8,10 +8,10 @@ use Illuminate\Contracts\Cache\Store;
 /**
  * A cache store whose locks are rlock's: it keeps values in the store it wraps
  * (any Laravel store) and answers lock() and restoreLock() with RLockLock, so
- * Cache::lock() works unchanged. $options are RLock's (servers, prefix, fair, ttl for
- * the watchdog's lease of "until released" locks, …); auto_release, when given, decides
- * for every lock whether the request end releases it (see RLockLock). Setup: the
- * service provider, config/cache.php entry and .env of docs/integrations.md.
+ * Cache::lock() works unchanged. $options are RLock's (servers, prefix, fair, ttl: the
+ * watchdog's lease of "until released" locks, ...); auto_release, when given, decides for
+ * every lock whether the request end releases it (see RLockLock). The service provider,
+ * config/cache.php entry and .env that set it up are in docs/integrations.md.
  */
 class RLockStore implements Store, LockProvider
 {
