@@ -6,39 +6,64 @@ use Illuminate\Cache\Lock;
 use Illuminate\Contracts\Cache\LockTimeoutException;
 
 /**
- * A Laravel lock (get, block, release, owner, forceRelease) on an RLock.
+ * A Laravel lock on rlock, for Laravel 8 to 13: get, block, release, owner, forceRelease,
+ * refresh, isLocked, isOwnedBy, isOwnedByCurrentProcess, restoreLock.
  *
- * block() waits in rlock's queue and is woken by the release instead of
- * polling every 250 ms. $seconds = 0 ("until released") becomes a lease the
- * watchdog keeps alive while this worker holds it. Only the process that took
- * a lock can release it — rlock's ownership rule; restoreLock() finds locks
- * this worker holds, and forceRelease() frees one whoever holds it.
+ * Redis holds rlock's own 128-bit token, not Laravel's owner string: this worker keeps
+ * the owner of each lock it holds (self::$held), so that within the worker a lock answers
+ * by owner exactly as Laravel's drivers do. Another process's holder has no owner that
+ * can be named here (HELD_ELSEWHERE). block() waits in rlock's queue and is woken by the
+ * release instead of polling every 250 ms.
+ *
+ * Leases: $seconds > 0 is a lease of that length that outlives the request, as Laravel's
+ * drivers keep it (a "cooldown" lock taken and never released lasts its seconds);
+ * $seconds = 0 ("until released") is kept alive by the watchdog while the worker holds
+ * it and released when the request ends. The store's auto_release option, when given,
+ * decides for both.
  */
 class RLockLock extends Lock
 {
-    /** Locks this worker holds, by name and owner, for restoreLock(). */
+    /** What getCurrentOwner() answers for a lock held by another process or an earlier request. */
+    public const HELD_ELSEWHERE = 'rlock: held by another process';
+
+    /** rlock's longest lease (ms): what refresh(0) gives a lock taken for some seconds. */
+    private const LONGEST_LEASE = 604800000;
+
+    /**
+     * The locks this worker holds: [where][name] => ['owner' => Laravel's owner, 'lock' => the
+     * RLock, 'until' => hrtime (s) by which its lease has surely run out, null while renewed].
+     */
     private static array $held = [];
 
-    private \RLock $lock;
     private array $options;
+    private string $where;
 
     public function __construct($name, $seconds, $owner = null, array $options = [])
     {
         parent::__construct($name, $seconds, $owner);
-        $lease = $seconds > 0 ? ['ttl' => (int) ($seconds * 1000)] : ['watchdog' => true];
-        $this->lock = self::$held[$this->heldKey()] ?? new \RLock($name, $lease + $options);
         $this->options = $options;
+        // locks of one name on other servers, or under another prefix, are other locks
+        $this->where = serialize([$options['servers'] ?? ini_get('rlock.servers'),
+            $options['cluster'] ?? null, $options['prefix'] ?? ini_get('rlock.prefix')]);
     }
 
+    /**
+     * False while the lock is held, by this owner too, as Laravel's drivers answer: each
+     * acquisition is a new RLock, whose token is not the holder's.
+     */
     public function acquire()
     {
-        return $this->taken($this->lock->acquire());
+        return $this->take(0);
     }
 
-    /** Waits up to $seconds without polling: the release wakes us. */
+    /**
+     * Waits up to $seconds without polling: the release wakes us.
+     *
+     * @throws LockTimeoutException
+     */
     public function block($seconds, $callback = null)
     {
-        if (!$this->taken($this->lock->acquire((int) ($seconds * 1000)))) {
+        if (!$this->take(max(0, (int) ($seconds * 1000)))) {
             throw new LockTimeoutException();
         }
         if (is_callable($callback)) {
@@ -53,31 +78,139 @@ class RLockLock extends Lock
 
     public function release()
     {
-        unset(self::$held[$this->heldKey()]);
-        return $this->lock->release();
+        $held = $this->entry();
+        if ($held === null || $held['owner'] !== $this->owner) {
+            return false;
+        }
+        $released = $held['lock']->release(); // Redis trouble throws and keeps the entry: a retry can release
+        unset(self::$held[$this->where][$this->name]);
+        return $released;
     }
 
     public function forceRelease()
     {
-        unset(self::$held[$this->heldKey()]);
         \RLock::forceRelease($this->name, $this->options);
+        // after the delete: an entry dropped first could release, and so hand the lock to a
+        // waiter, whose lock the delete would then take away
+        unset(self::$held[$this->where][$this->name]);
     }
 
+    /**
+     * Resets the lease to $seconds (default: the lock's) if this owner still holds it, as
+     * Laravel's Redis lock does; false when it is not held by this owner (expired, released,
+     * taken over). 0 means "until released": a lock taken for some seconds then gets rlock's
+     * longest lease, 7 days; one taken with 0 stays with the watchdog, which keeps renewing it.
+     */
+    public function refresh($seconds = null): bool
+    {
+        $held = $this->entry();
+        if ($held === null || $held['owner'] !== $this->owner) {
+            return false;
+        }
+        $seconds ??= $this->seconds;
+        $renewed = $held['until'] === null;
+        $ms = $seconds > 0 ? max(1, (int) ($seconds * 1000)) : ($renewed ? null : self::LONGEST_LEASE);
+        if (!$held['lock']->extend($ms)) {
+            unset(self::$held[$this->where][$this->name]);
+            return false;
+        }
+        if (!$renewed) {
+            self::$held[$this->where][$this->name]['until'] = hrtime(true) / 1e9 + $ms / 1000 + 1;
+        }
+        return true;
+    }
+
+    public function isLocked(): bool
+    {
+        return $this->getCurrentOwner() !== null;
+    }
+
+    /** The owner of Laravel's other drivers' isOwnedBy(), as far as this worker can know it. */
+    public function isOwnedBy($owner): bool
+    {
+        if (is_string($owner) && $owner !== self::HELD_ELSEWHERE) {
+            // an owner string is known only for the locks this worker holds
+            return ($this->holding()['owner'] ?? null) === $owner;
+        }
+        return $this->getCurrentOwner() === $owner;
+    }
+
+    public function isOwnedByCurrentProcess(): bool
+    {
+        return $this->isOwnedBy($this->owner);
+    }
+
+    /**
+     * The owner of the lock this worker holds under the name; HELD_ELSEWHERE when another
+     * process (or an earlier request) holds it; null when nobody does. Finding that out for a
+     * lock not held here takes it for a moment (one try, let go at once): rlock has no way
+     * to look at another holder's key without trying it.
+     */
     protected function getCurrentOwner()
     {
-        return $this->lock->isAcquired() ? $this->owner : null;
-    }
-
-    private function taken(bool $acquired): bool
-    {
-        if ($acquired) {
-            self::$held[$this->heldKey()] = $this->lock;
+        $held = $this->holding();
+        if ($held !== null) {
+            return $held['owner'];
         }
-        return $acquired;
+        $probe = new \RLock($this->name,
+            ['ttl' => 1000, 'watchdog' => false, 'on_lost' => 'flag', 'fencing' => false, 'auto_release' => true] + $this->options);
+        if (!$probe->acquire()) {
+            return self::HELD_ELSEWHERE;
+        }
+        $probe->release();
+        return null;
     }
 
-    private function heldKey(): string
+    /** One try ($waitMs = 0) or a wait in line; the lock taken is this owner's in this worker. */
+    private function take(int $waitMs): bool
     {
-        return $this->name . "\0" . $this->owner;
+        $options = $this->seconds > 0
+            ? ['ttl' => max(1, (int) ($this->seconds * 1000))] + $this->options + ['watchdog' => false, 'auto_release' => false]
+            : ['watchdog' => true] + $this->options + ['auto_release' => true];
+        $lock = new \RLock($this->name, $options);
+        if (!$lock->acquire($waitMs)) {
+            return false;
+        }
+        self::forgetExpired();
+        self::$held[$this->where][$this->name] = [
+            'owner' => $this->owner,
+            'lock' => $lock,
+            // taken before now: its lease ends before now + its length (+1 s for the clocks)
+            'until' => $options['watchdog'] ? null : hrtime(true) / 1e9 + $options['ttl'] / 1000 + 1,
+        ];
+        return true;
+    }
+
+    /** This worker's entry for the lock, whether or not its lease still holds. */
+    private function entry(): ?array
+    {
+        return self::$held[$this->where][$this->name] ?? null;
+    }
+
+    /** This worker's entry for the lock if Redis says its lease still holds (else it is dropped). */
+    private function holding(): ?array
+    {
+        $held = $this->entry();
+        if ($held !== null && !$held['lock']->isAcquired()) {
+            unset(self::$held[$this->where][$this->name]);
+            return null;
+        }
+        return $held;
+    }
+
+    /**
+     * Drops the entries of leases that have run out, so that a long-running worker (queue,
+     * Octane) taking cooldown locks it never releases does not keep one RLock per name forever.
+     */
+    private static function forgetExpired(): void
+    {
+        $now = hrtime(true) / 1e9;
+        foreach (self::$held as $where => $locks) {
+            foreach ($locks as $name => $held) {
+                if ($held['until'] !== null && $held['until'] < $now) {
+                    unset(self::$held[$where][$name]);
+                }
+            }
+        }
     }
 }

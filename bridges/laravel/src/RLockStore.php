@@ -8,10 +8,10 @@ use Illuminate\Contracts\Cache\Store;
 /**
  * A cache store whose locks are rlock's: it keeps values in the store it wraps
  * (any Laravel store) and answers lock() and restoreLock() with RLockLock, so
- * Cache::lock() works unchanged. Register it in a service provider:
- *
- *     Cache::extend('rlock', fn ($app) => Cache::repository(
- *         new RLockStore(Cache::store('redis')->getStore(), ['servers' => 'redis://127.0.0.1:6379'])));
+ * Cache::lock() works unchanged. $options are RLock's (servers, prefix, fair, ttl: the
+ * watchdog's lease of "until released" locks, ...); auto_release, when given, decides for
+ * every lock whether the request end releases it (see RLockLock). The service provider,
+ * config/cache.php entry and .env that set it up are in docs/integrations.md.
  */
 class RLockStore implements Store, LockProvider
 {
@@ -62,6 +62,12 @@ class RLockStore implements Store, LockProvider
     public function forever($key, $value)
     {
         return $this->values->forever($key, $value);
+    }
+
+    /** Laravel 13's Store::touch(): the wrapped store's (older stores have none). */
+    public function touch($key, $seconds)
+    {
+        return $this->values->touch($key, $seconds);
     }
 
     public function forget($key)
