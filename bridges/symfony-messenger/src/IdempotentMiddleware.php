@@ -19,7 +19,9 @@ use Symfony\Component\Messenger\Stamp\TransportMessageIdStamp;
  * claim is dropped (on_error "release") and the retry handles the message again.
  *
  * Put it before the handlers: ['middleware' => [IdempotentMiddleware::class]].
- * Messages being dispatched (not received) pass through untouched.
+ * Messages being dispatched (not received) pass through untouched. Messages a
+ * handler dispatches with DispatchAfterCurrentBusStamp leave after the claim is
+ * stored, so at most once (docs/integrations.md).
  */
 final class IdempotentMiddleware implements MiddlewareInterface
 {
