@@ -30,3 +30,20 @@ function bridge_redis(string $testClass): TestRedis
     }
     return $servers[$testClass];
 }
+
+/**
+ * fork_child() for PHPUnit tests: a child whose $fn throws exits 1 (after printing the
+ * exception) instead of returning into PHPUnit, which would go on to run the rest of the
+ * suite in the child as well.
+ */
+function phpunit_fork(callable $fn): int
+{
+    return fork_child(function () use ($fn) {
+        try {
+            $fn();
+        } catch (Throwable $e) {
+            fwrite(STDERR, "in child " . getmypid() . ": $e\n");
+            exit(1);
+        }
+    });
+}

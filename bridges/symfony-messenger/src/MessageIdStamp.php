@@ -7,7 +7,8 @@ use Symfony\Component\Messenger\Stamp\StampInterface;
 /**
  * The business identity of a message — an order id, a payment provider's event
  * id — given when it is dispatched, so that the same message published twice is
- * handled once: $bus->dispatch($message, [new MessageIdStamp("payment:$eventId")]).
+ * handled once on each transport it is routed to:
+ * $bus->dispatch($message, [new MessageIdStamp("payment:$eventId")]).
  * It travels with the message through the transport.
  */
 final class MessageIdStamp implements StampInterface
