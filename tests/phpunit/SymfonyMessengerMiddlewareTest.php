@@ -165,6 +165,12 @@ final class SymfonyMessengerMiddlewareTest extends TestCase
         $this->assertSame($keys, count($this->redis()->cmd('KEYS', '*dispatch*')), 'no record in Redis');
     }
 
+    public function testEmptyBusinessIdIsRefused(): void
+    {
+        $this->expectException(\InvalidArgumentException::class);
+        new MessageIdStamp('');
+    }
+
     public function testHostileTransportNamesAndIdsDoNotCollide(): void
     {
         $long = str_repeat('n', 1024);

@@ -13,8 +13,12 @@ use Symfony\Component\Messenger\Stamp\StampInterface;
  */
 final class MessageIdStamp implements StampInterface
 {
+    /** @throws \InvalidArgumentException for an empty id: every such message would be one message */
     public function __construct(private string $id)
     {
+        if ($id === '') {
+            throw new \InvalidArgumentException('MessageIdStamp: $id must not be empty');
+        }
     }
 
     public function getId(): string
