@@ -188,13 +188,17 @@ final class SymfonyMessengerMiddlewareTest extends TestCase
                 // a transport id, and the same strings as a business id: four identities each
                 $stamps = $id === '' ? [] : [new TransportMessageIdStamp($id)];
                 $bus->dispatch(self::delivery("t$n", $transport, $stamps));
-                $bus->dispatch(self::delivery("m$n", $transport, [new MessageIdStamp($id)]));
+                if ($id !== '') { // an empty business id is refused (testEmptyBusinessIdIsRefused)
+                    $bus->dispatch(self::delivery("m$n", $transport, [new MessageIdStamp($id)]));
+                }
             }
         }
         $expected = [];
         foreach ($identities as $n => [$transport, $id]) {
             $expected["t$n"] = $id === '' ? 2 : 1; // no transport id: not deduplicated
-            $expected["m$n"] = 1;
+            if ($id !== '') {
+                $expected["m$n"] = 1;
+            }
         }
         $this->assertSame($expected, $this->runs);
     }
