@@ -11,6 +11,7 @@
 #include "ext/spl/spl_exceptions.h"
 #include <hiredis/hiredis.h>
 #include "php_rlock.h"
+#include "src/globals.h"
 #include "zend_attributes.h"
 #include "php_rlock_arginfo.h"
 #include "src/errors.h"
@@ -20,6 +21,7 @@
 #include "src/lock.h"
 #include "src/lease.h"
 #include "src/pid.h"
+#include "src/interrupt.h"
 #include "src/watchdog.h"
 #include "src/idempotency.h"
 #include "src/cluster.h"
@@ -157,14 +159,14 @@ static PHP_GINIT_FUNCTION(rlock)
 #endif
 	memset(rlock_globals, 0, sizeof(*rlock_globals));
 	/* Only the table: connections are made lazily, in the worker that uses them. */
-	rlock_pool_init(&rlock_globals->conns);
+	rlock_pool_init(&rlock_globals->pool, &rlock_globals->stats);
 	rlock_cluster_pool_init(&rlock_globals->clusters);
 }
 
 static PHP_GSHUTDOWN_FUNCTION(rlock)
 {
 	zend_hash_destroy(&rlock_globals->clusters);
-	rlock_pool_destroy(&rlock_globals->conns);
+	rlock_pool_destroy(&rlock_globals->pool);
 }
 
 PHP_MINIT_FUNCTION(rlock)
@@ -198,7 +200,7 @@ PHP_RINIT_FUNCTION(rlock)
 	ZEND_TSRMLS_CACHE_UPDATE();
 #endif
 	RLOCK_G(held_head) = NULL;
-	RLOCK_G(in_signal_handler) = 0; /* a handler that ended in a fatal error never counted back down */
+	rlock_interrupt_request_start();
 	return SUCCESS;
 }
 

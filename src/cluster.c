@@ -2,12 +2,14 @@
  *
  * Every key of one lock or idempotency record shares a {hash tag}, so each
  * script touches one slot. The map comes from CLUSTER SLOTS, asked lazily of
- * any known node; MOVED updates it slot by slot (src/conn.c follows MOVED and
- * ASK). Node connections are ordinary pool connections: one per node per worker. */
+ * any known node; MOVED updates it slot by slot, and a command sent here follows
+ * MOVED and ASK. Node connections are ordinary pool connections: one per node per worker. */
 #include "php.h"
 #include "zend_smart_str.h"
-#include "php_rlock.h"
 #include "cluster.h"
+#include "protocol.h"
+#include "clock.h"
+#include "interrupt.h"
 
 /* CRC16-CCITT (XMODEM), the function Redis Cluster hashes keys with. */
 static uint16_t crc16(const char *buf, size_t len)
@@ -47,7 +49,7 @@ void rlock_cluster_pool_init(HashTable *pool)
 	zend_hash_init(pool, 2, NULL, cluster_dtor, 1);
 }
 
-rlock_cluster *rlock_cluster_get(zval *seeds, const char **why)
+rlock_cluster *rlock_cluster_get(HashTable *clusters, rlock_pool *pool, zval *seeds, const char **why)
 {
 	rlock_conn *found[RLOCK_CLUSTER_SEEDS_MAX];
 	int count = 0;
@@ -57,7 +59,7 @@ rlock_cluster *rlock_cluster_get(zval *seeds, const char **why)
 	zval *uri;
 
 	if (Z_TYPE_P(seeds) == IS_STRING) {
-		if (!(found[count++] = rlock_pool_get(Z_STRVAL_P(seeds), Z_STRLEN_P(seeds), why))) {
+		if (!(found[count++] = rlock_pool_get(pool, Z_STRVAL_P(seeds), Z_STRLEN_P(seeds), why))) {
 			return NULL;
 		}
 	} else {
@@ -66,7 +68,7 @@ rlock_cluster *rlock_cluster_get(zval *seeds, const char **why)
 				*why = "seeds must be 1 to 16 URI strings";
 				return NULL;
 			}
-			if (!(found[count++] = rlock_pool_get(Z_STRVAL_P(uri), Z_STRLEN_P(uri), why))) {
+			if (!(found[count++] = rlock_pool_get(pool, Z_STRVAL_P(uri), Z_STRLEN_P(uri), why))) {
 				return NULL;
 			}
 		} ZEND_HASH_FOREACH_END();
@@ -82,12 +84,13 @@ rlock_cluster *rlock_cluster_get(zval *seeds, const char **why)
 	smart_str_0(&id);
 	identity = zend_string_init(ZSTR_VAL(id.s), ZSTR_LEN(id.s), 1);
 	smart_str_free(&id);
-	cluster = zend_hash_find_ptr(&RLOCK_G(clusters), identity);
+	cluster = zend_hash_find_ptr(clusters, identity);
 	if (!cluster) {
 		cluster = pecalloc(1, sizeof(*cluster), 1);
 		memcpy(cluster->seeds, found, count * sizeof(*found));
 		cluster->seed_count = count;
-		zend_hash_add_new_ptr(&RLOCK_G(clusters), identity, cluster);
+		cluster->pool = pool;
+		zend_hash_add_new_ptr(clusters, identity, cluster);
 	}
 	zend_string_release(identity);
 	return cluster;
@@ -99,7 +102,7 @@ rlock_conn *rlock_cluster_node(rlock_cluster *cluster, const char *host, size_t 
 	rlock_conn *c;
 
 	rlock_server_for_node(&cluster->seeds[0]->server, host, host_len, port, &server);
-	c = rlock_pool_adopt(&server);
+	c = rlock_pool_adopt(cluster->pool, &server);
 	if (c->cluster != cluster && cluster->node_count < RLOCK_CLUSTER_NODES_MAX) {
 		cluster->nodes[cluster->node_count++] = c;
 	}
@@ -126,47 +129,37 @@ rlock_conn *rlock_cluster_moved(rlock_cluster *cluster, long slot, const char *h
 	return c;
 }
 
-static bool is_slot(const redisReply *r)
-{
-	return r->type == REDIS_REPLY_INTEGER && r->integer >= 0 && r->integer < RLOCK_CLUSTER_SLOTS;
-}
-
 /* Fills the map from one node's CLUSTER SLOTS: [[start, end, [host, port, id], replicas…], …]. */
 static bool map_from(rlock_cluster *cluster, rlock_conn *asked, const rlock_timeouts *t)
 {
 	const char *argv[2] = {"CLUSTER", "SLOTS"};
 	size_t argvlen[2] = {7, 5};
-	redisReply *reply = rlock_conn_call(&asked, t, 2, argv, argvlen);
+	redisReply *reply = rlock_cluster_call(&asked, t, 2, argv, argvlen);
 
 	if (!reply) {
 		return false;
 	}
-	for (size_t i = 0; reply->type == REDIS_REPLY_ARRAY && i < reply->elements; i++) {
-		redisReply *range = reply->element[i], *master;
+	for (size_t i = 0; rlock_reply_at(reply, i); i++) {
+		const redisReply *range = rlock_reply_at(reply, i);
+		const char *host;
+		size_t host_len;
+		long start, end;
+		int port;
 		rlock_conn *node;
 
-		if (range->type != REDIS_REPLY_ARRAY || range->elements < 3 || range->element[2]->type != REDIS_REPLY_ARRAY
-				|| range->element[2]->elements < 2 || !is_slot(range->element[0]) || !is_slot(range->element[1])) {
+		if (!rlock_reply_slot_range(range, RLOCK_CLUSTER_SLOTS, &start, &end)) {
 			continue; /* a reply we cannot trust is no map: never an index outside slots[] */
 		}
-		master = range->element[2];
-		if (master->element[0]->type != REDIS_REPLY_STRING || master->element[1]->type != REDIS_REPLY_INTEGER) {
-			continue;
-		}
-		for (size_t r = 3; r < range->elements; r++) {
-			redisReply *replica = range->element[r];
-
-			/* remembered, to ask for the map when the master is gone */
-			if (replica->type == REDIS_REPLY_ARRAY && replica->elements >= 2 && replica->element[0]->type == REDIS_REPLY_STRING
-					&& replica->element[0]->len && replica->element[1]->type == REDIS_REPLY_INTEGER) {
-				rlock_cluster_node(cluster, replica->element[0]->str, replica->element[0]->len, (int) replica->element[1]->integer);
+		for (size_t r = 3; rlock_reply_at(range, r); r++) {
+			/* replicas, remembered to ask for the map when the master is gone */
+			if (rlock_reply_slot_node(range, r, &host, &host_len, &port) && host_len) {
+				rlock_cluster_node(cluster, host, host_len, port);
 			}
 		}
+		rlock_reply_slot_node(range, 2, &host, &host_len, &port);
 		/* an empty host means "the address you reached me at" */
-		node = master->element[0]->len
-			? rlock_cluster_node(cluster, master->element[0]->str, master->element[0]->len, (int) master->element[1]->integer)
-			: asked;
-		for (long long s = range->element[0]->integer; s <= range->element[1]->integer; s++) {
+		node = host_len ? rlock_cluster_node(cluster, host, host_len, port) : asked;
+		for (long s = start; s <= end; s++) {
 			cluster->slots[s] = node;
 		}
 	}
@@ -212,4 +205,88 @@ int rlock_cluster_contacts(const rlock_cluster *cluster, const rlock_server **ou
 		}
 	}
 	return n;
+}
+
+/* "MOVED 3999 host:port" / "ASK 3999 host:port": the node to go to. */
+static rlock_conn *redirect_target(rlock_conn *c, const redisReply *reply, bool *moved)
+{
+	rlock_redirect to;
+
+	if (!rlock_reply_redirect(reply, &to)) {
+		return NULL;
+	}
+	*moved = to.moved;
+	return to.moved
+		? rlock_cluster_moved(c->cluster, to.slot, to.host, to.host_len, to.port)
+		: rlock_cluster_node(c->cluster, to.host, to.host_len, to.port);
+}
+
+#define RLOCK_REDIRECTS_MAX 5
+
+/* ASK: this one command goes to the importing node, after ASKING. */
+static redisReply *ask_at(rlock_conn *target, const rlock_timeouts *t,
+	int argc, const char **argv, const size_t *argvlen)
+{
+	const char *asking[1] = {"ASKING"};
+	size_t asking_len[1] = {6};
+	redisReply *ok = rlock_conn_command(target, t, 1, asking, asking_len);
+
+	if (!ok) {
+		return NULL;
+	}
+	freeReplyObject(ok);
+	return rlock_conn_command(target, t, argc, argv, argvlen);
+}
+
+/* A slot being resharded answers TRYAGAIN (a failover: CLUSTERDOWN) for a while: true
+ * after a pause that grows with each attempt, while give_up (monotonic us) has not passed. */
+static bool worth_retrying(const redisReply *reply, int attempt, int64_t give_up)
+{
+	if ((!rlock_reply_is_error(reply, "TRYAGAIN") && !rlock_reply_is_error(reply, "CLUSTERDOWN"))
+			|| rlock_now_us() >= give_up) {
+		return false;
+	}
+	return rlock_pause_us(MIN(5000 * (attempt + 1), 50000));
+}
+
+redisReply *rlock_cluster_command(rlock_conn **cp, const rlock_timeouts *t,
+	int argc, const char **argv, const size_t *argvlen)
+{
+	int64_t give_up = rlock_now_us() + (int64_t) t->read_ms * 1000;
+	int hops = 0;
+
+	for (int attempt = 0; ; attempt++) {
+		rlock_conn *c = *cp, *target;
+		redisReply *reply = rlock_conn_command(c, t, argc, argv, argvlen);
+		bool moved = false;
+
+		if (!reply && c->cluster) {
+			rlock_cluster_forget(c->cluster, c); /* a failover, maybe: ask for the map next time */
+		}
+		if (!c->cluster || !rlock_reply_is_any_error(reply) || hops == RLOCK_REDIRECTS_MAX) {
+			return reply;
+		}
+		if ((target = redirect_target(c, reply, &moved)) && moved) {
+			*cp = target; /* the slot lives there now */
+			hops++;
+		} else if (target) {
+			freeReplyObject(reply);
+			reply = ask_at(target, t, argc, argv, argvlen);
+			if (!reply || !rlock_reply_is_error(reply, "TRYAGAIN")) {
+				*cp = target;
+				return reply;
+			}
+			/* the importing node lacks some keys yet: TRYAGAIN below, from the top */
+		}
+		if (!moved && !worth_retrying(reply, attempt, give_up)) {
+			return reply;
+		}
+		freeReplyObject(reply);
+	}
+}
+
+redisReply *rlock_cluster_call(rlock_conn **cp, const rlock_timeouts *t,
+	int argc, const char **argv, const size_t *argvlen)
+{
+	return rlock_conn_reject_errors(*cp, rlock_cluster_command(cp, t, argc, argv, argvlen));
 }

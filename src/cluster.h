@@ -9,6 +9,7 @@
 #define RLOCK_CLUSTER_NODES_MAX 64
 
 struct rlock_cluster {
+	rlock_pool *pool;      /* where its node connections live */
 	rlock_conn *seeds[RLOCK_CLUSTER_SEEDS_MAX];
 	int seed_count;
 	rlock_conn *slots[RLOCK_CLUSTER_SLOTS]; /* NULL: ask the cluster again */
@@ -20,8 +21,8 @@ struct rlock_cluster {
 uint16_t rlock_key_slot(const char *key, size_t len);
 
 /* The worker's cluster for these seed URIs (a string or a list), made on first
- * sight. NULL with *why set when a URI is malformed. */
-rlock_cluster *rlock_cluster_get(zval *seeds, const char **why);
+ * sight and kept in clusters; its nodes join pool. NULL with *why set when a URI is malformed. */
+rlock_cluster *rlock_cluster_get(HashTable *clusters, rlock_pool *pool, zval *seeds, const char **why);
 
 /* The connection serving key's slot, asking the cluster for its slot map when
  * needed. NULL with the first seed's c->error set when no node answers. */
@@ -42,5 +43,15 @@ rlock_conn *rlock_cluster_node(rlock_cluster *cluster, const char *host, size_t 
 int rlock_cluster_contacts(const rlock_cluster *cluster, const rlock_server **out, int max);
 
 void rlock_cluster_pool_init(HashTable *pool);
+
+/* Sends one command (see rlock_conn_command()); on a cluster's node it follows MOVED and
+ * ASK (updating *cp to the node that answered) and retries TRYAGAIN and CLUSTERDOWN a few
+ * times within read_timeout. A connection of no cluster just sends it. */
+redisReply *rlock_cluster_command(rlock_conn **cp, const rlock_timeouts *t,
+	int argc, const char **argv, const size_t *argvlen);
+
+/* The same, but an error reply is also a failure (NULL, with (*cp)->error set). */
+redisReply *rlock_cluster_call(rlock_conn **cp, const rlock_timeouts *t,
+	int argc, const char **argv, const size_t *argvlen);
 
 #endif

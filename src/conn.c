@@ -3,13 +3,12 @@
 #include <poll.h>
 #include <unistd.h>
 #include "php.h"
-#include "php_rlock.h"
 #include "pid.h"
 #include "conn.h"
 #include "connect.h"
-#include "cluster.h"
 #include "clock.h"
 #include "interrupt.h"
+#include "protocol.h"
 
 static void conn_set_error(rlock_conn *c, const char *what, const char *detail)
 {
@@ -47,45 +46,47 @@ static void conn_dtor(zval *zv)
 	pefree(c, 1);
 }
 
-void rlock_pool_init(HashTable *pool)
+void rlock_pool_init(rlock_pool *pool, rlock_stats *stats)
 {
-	zend_hash_init(pool, 4, NULL, conn_dtor, 1);
+	zend_hash_init(&pool->conns, 4, NULL, conn_dtor, 1);
+	pool->stats = stats;
 }
 
-void rlock_pool_destroy(HashTable *pool)
+void rlock_pool_destroy(rlock_pool *pool)
 {
-	zend_hash_destroy(pool);
+	zend_hash_destroy(&pool->conns);
 }
 
-rlock_conn *rlock_pool_get(const char *uri, size_t len, const char **why)
+rlock_conn *rlock_pool_get(rlock_pool *pool, const char *uri, size_t len, const char **why)
 {
 	rlock_server server;
 
 	if (rlock_server_parse(uri, len, &server, why) == FAILURE) {
 		return NULL;
 	}
-	return rlock_pool_adopt(&server);
+	return rlock_pool_adopt(pool, &server);
 }
 
-rlock_conn *rlock_pool_adopt(rlock_server *server_in)
+rlock_conn *rlock_pool_adopt(rlock_pool *pool, rlock_server *server_in)
 {
 	rlock_server server = *server_in;
 	rlock_conn *c;
 
-	c = zend_hash_find_ptr(&RLOCK_G(conns), server.identity);
+	c = zend_hash_find_ptr(&pool->conns, server.identity);
 	if (c) {
 		rlock_server_free(&server);
 		return c;
 	}
 	c = pecalloc(1, sizeof(*c), 1);
 	c->server = server;
-	zend_hash_add_new_ptr(&RLOCK_G(conns), server.identity, c);
+	c->pool = pool;
+	zend_hash_add_new_ptr(&pool->conns, server.identity, c);
 	return c;
 }
 
 redisReply *rlock_conn_reject_errors(rlock_conn *c, redisReply *reply)
 {
-	if (reply && reply->type == REDIS_REPLY_ERROR) {
+	if (rlock_reply_is_any_error(reply)) {
 		conn_set_error(c, "Redis error from", reply->str ? reply->str : "unknown error");
 		freeReplyObject(reply);
 		return NULL;
@@ -103,7 +104,7 @@ redisContext *rlock_conn_connect(rlock_conn *c, const rlock_timeouts *t, bool se
 	ctx = rlock_server_connect(&c->server, t->connect_ms, t->read_ms, select_db, name,
 		select_db ? c->run_id : NULL, c->error, sizeof(c->error));
 	if (ctx) {
-		RLOCK_G(stats).connects++;
+		c->pool->stats->connects++;
 	}
 	return ctx;
 }
@@ -332,7 +333,7 @@ static void conn_failed(rlock_conn *c, read_result result, int saved_errno)
 		conn_set_error(c, "interrupted while waiting for", "max_execution_time struck");
 		c->timed_out = true; /* as for a timeout: what was sent may have landed, undo it later */
 		conn_close(c);
-		RLOCK_G(stats).connection_errors++;
+		c->pool->stats->connection_errors++;
 	} else {
 		rlock_conn_fail(c, saved_errno);
 	}
@@ -348,20 +349,20 @@ redisReply *rlock_conn_command(rlock_conn *c, const rlock_timeouts *t,
 	c->resent = false;
 	c->timed_out = false;
 	if (!conn_ready(c, t)) {
-		RLOCK_G(stats).connection_errors++;
+		c->pool->stats->connection_errors++;
 		return NULL;
 	}
-	RLOCK_G(stats).commands++;
+	c->pool->stats->commands++;
 	reply = conn_roundtrip(c, argc, argv, argvlen, &result);
 	if (!reply && result == READ_IO && reused && conn_went_away(c->ctx, errno)) {
 		conn_close(c);
 		if (!conn_ready(c, t)) {
-			RLOCK_G(stats).connection_errors++;
+			c->pool->stats->connection_errors++;
 			return NULL;
 		}
-		RLOCK_G(stats).reconnects++;
+		c->pool->stats->reconnects++;
 		c->resent = true;
-		RLOCK_G(stats).commands++;
+		c->pool->stats->commands++;
 		reply = conn_roundtrip(c, argc, argv, argvlen, &result);
 	}
 	if (!reply) {
@@ -370,98 +371,15 @@ redisReply *rlock_conn_command(rlock_conn *c, const rlock_timeouts *t,
 	return reply;
 }
 
-static bool error_is(const redisReply *reply, const char *prefix)
-{
-	return reply->type == REDIS_REPLY_ERROR && reply->str && strncmp(reply->str, prefix, strlen(prefix)) == 0;
-}
-
-/* "MOVED 3999 127.0.0.1:6381" / "ASK 3999 127.0.0.1:6381": the slot and the node. */
-static rlock_conn *redirect_target(rlock_conn *c, const redisReply *reply, bool update_map)
-{
-	const char *slot_at = strchr(reply->str, ' '), *addr, *colon;
-	long slot;
-
-	if (!slot_at || !(addr = strchr(slot_at + 1, ' ')) || !(colon = strrchr(addr + 1, ':'))) {
-		return NULL;
-	}
-	slot = strtol(slot_at + 1, NULL, 10);
-	return update_map
-		? rlock_cluster_moved(c->cluster, slot, addr + 1, colon - addr - 1, atoi(colon + 1))
-		: rlock_cluster_node(c->cluster, addr + 1, colon - addr - 1, atoi(colon + 1));
-}
-
-#define RLOCK_REDIRECTS_MAX 5
-
-redisReply *rlock_conn_routed(rlock_conn **cp, const rlock_timeouts *t,
-	int argc, const char **argv, const size_t *argvlen)
-{
-	/* A slot being resharded answers TRYAGAIN for a while: retried within read_timeout. */
-	int64_t give_up = rlock_now_us() + (int64_t) t->read_ms * 1000;
-	int hops = 0;
-
-	for (int attempt = 0; ; attempt++) {
-		rlock_conn *c = *cp, *target;
-		redisReply *reply = rlock_conn_command(c, t, argc, argv, argvlen);
-		bool moved = false;
-
-		if (!reply && c->cluster) {
-			rlock_cluster_forget(c->cluster, c); /* a failover, maybe: ask for the map next time */
-		}
-		if (!reply || !c->cluster || reply->type != REDIS_REPLY_ERROR || hops == RLOCK_REDIRECTS_MAX) {
-			return reply;
-		}
-		if (error_is(reply, "MOVED ") && (target = redirect_target(c, reply, true))) {
-			*cp = target; /* the slot lives there now */
-			moved = true;
-			hops++;
-		} else if (error_is(reply, "ASK ") && (target = redirect_target(c, reply, false))) {
-			/* the slot is migrating: this one command goes to the importing node */
-			const char *asking[1] = {"ASKING"};
-			size_t asking_len[1] = {6};
-			redisReply *ok = rlock_conn_command(target, t, 1, asking, asking_len);
-
-			freeReplyObject(reply);
-			if (!ok) {
-				*cp = target;
-				return NULL;
-			}
-			freeReplyObject(ok);
-			reply = rlock_conn_command(target, t, argc, argv, argvlen);
-			if (!reply || !error_is(reply, "TRYAGAIN")) {
-				*cp = target;
-				return reply;
-			}
-			/* the importing node lacks some keys yet: TRYAGAIN below, from the top */
-		}
-		if (!moved) {
-			if ((!error_is(reply, "TRYAGAIN") && !error_is(reply, "CLUSTERDOWN")) || rlock_now_us() >= give_up) {
-				return reply;
-			}
-			if (!rlock_pause_us(MIN(5000 * (attempt + 1), 50000))) { /* a resharding or failover in progress */
-				return reply;
-			}
-		}
-		freeReplyObject(reply);
-	}
-}
-
-redisReply *rlock_conn_call(rlock_conn **cp, const rlock_timeouts *t,
-	int argc, const char **argv, const size_t *argvlen)
-{
-	redisReply *reply = rlock_conn_routed(cp, t, argc, argv, argvlen);
-
-	return rlock_conn_reject_errors(*cp, reply);
-}
-
 bool rlock_conn_send(rlock_conn *c, const rlock_timeouts *t, int argc, const char **argv, const size_t *argvlen)
 {
 	int done = 0;
 
 	if (!conn_ready(c, t)) {
-		RLOCK_G(stats).connection_errors++;
+		c->pool->stats->connection_errors++;
 		return false;
 	}
-	RLOCK_G(stats).commands++;
+	c->pool->stats->commands++;
 	if (!conn_append(c->ctx, argc, argv, argvlen)) {
 		rlock_conn_fail(c, errno);
 		return false;
@@ -493,7 +411,7 @@ void rlock_conn_fail(rlock_conn *c, int saved_errno)
 		rlock_describe_io_error(c->error, sizeof(c->error), &c->server, c->ctx, saved_errno, c->read_timeout);
 	}
 	conn_close(c);
-	RLOCK_G(stats).connection_errors++;
+	c->pool->stats->connection_errors++;
 }
 
 void rlock_conn_timed_out(rlock_conn *c)
@@ -501,5 +419,5 @@ void rlock_conn_timed_out(rlock_conn *c)
 	rlock_describe_timeout(c->error, sizeof(c->error), &c->server, c->read_timeout);
 	c->timed_out = true;
 	conn_close(c);
-	RLOCK_G(stats).connection_errors++;
+	c->pool->stats->connection_errors++;
 }

@@ -5,9 +5,11 @@
 #include <hiredis/hiredis.h>
 #include "php.h"
 #include "uri.h"
+#include "stats.h"
 
 #define RLOCK_CONN_ERROR_MAX 256
 #define RLOCK_CONN_DEFERRED_MAX 4
+#define RLOCK_WAKE_CHANNEL_MAX 48
 
 typedef struct rlock_timeouts {
 	zend_long connect_ms;
@@ -16,9 +18,17 @@ typedef struct rlock_timeouts {
 
 typedef struct rlock_cluster rlock_cluster;
 
+/* The worker's connections — server identity => rlock_conn*, kept across requests — and the
+ * counters their commands add to. */
+typedef struct rlock_pool {
+	HashTable conns;
+	rlock_stats *stats;
+} rlock_pool;
+
 /* One per server identity per worker process; lives until GSHUTDOWN. */
 typedef struct rlock_conn {
 	rlock_server server;
+	rlock_pool *pool;        /* the pool it belongs to */
 	redisContext *ctx;       /* NULL until first use, and after a failure */
 	pid_t pid;               /* the process that opened ctx */
 	zend_long read_timeout;  /* what ctx has now, to skip needless setsockopt */
@@ -33,8 +43,8 @@ typedef struct rlock_conn {
 	pid_t deferred_pid;
 	redisContext *sub;       /* subscriber for wake-ups (src/wait.c); NULL until a wait */
 	pid_t sub_pid;
-	char wake_channel[48];   /* this process's channel on sub */
-	rlock_cluster *cluster;  /* the cluster this node belongs to, for MOVED and ASK */
+	char wake_channel[RLOCK_WAKE_CHANNEL_MAX]; /* this process's channel on sub */
+	rlock_cluster *cluster;  /* the cluster this node belongs to, for MOVED and ASK (src/cluster.c) */
 	int64_t skip_until;      /* a Redlock master that timed out is left alone until then */
 	char run_id[41];         /* the server's run_id, learnt at connect: tells two URIs of one server apart */
 	char error[RLOCK_CONN_ERROR_MAX];
@@ -46,30 +56,21 @@ typedef struct rlock_conn {
 redisContext *rlock_conn_connect(rlock_conn *c, const rlock_timeouts *t, bool select_db);
 void rlock_conn_close_subscriber(rlock_conn *c);
 
-void rlock_pool_init(HashTable *pool);
-void rlock_pool_destroy(HashTable *pool);
+void rlock_pool_init(rlock_pool *pool, rlock_stats *stats);
+void rlock_pool_destroy(rlock_pool *pool);
 
 /* The pool's connection for uri, made (unconnected) on first sight.
  * NULL with *why set when uri is malformed. */
-rlock_conn *rlock_pool_get(const char *uri, size_t len, const char **why);
+rlock_conn *rlock_pool_get(rlock_pool *pool, const char *uri, size_t len, const char **why);
 
 /* The pool's connection for an already parsed server; takes server over. */
-rlock_conn *rlock_pool_adopt(rlock_server *server);
+rlock_conn *rlock_pool_adopt(rlock_pool *pool, rlock_server *server);
 
 /* Sends one command and returns its reply, error replies included.
  * NULL when Redis could not be reached; c->error says why. A connection found
  * dead (server restarted, idle timeout) is re-made and the command sent once
  * more, so commands sent here must be idempotent. */
 redisReply *rlock_conn_command(rlock_conn *c, const rlock_timeouts *t,
-	int argc, const char **argv, const size_t *argvlen);
-
-/* rlock_conn_command() that follows a cluster's MOVED and ASK (updating *cp to
- * the node that answered) and retries TRYAGAIN and CLUSTERDOWN a few times. */
-redisReply *rlock_conn_routed(rlock_conn **cp, const rlock_timeouts *t,
-	int argc, const char **argv, const size_t *argvlen);
-
-/* Like rlock_conn_routed(), but an error reply is also a failure (NULL). */
-redisReply *rlock_conn_call(rlock_conn **cp, const rlock_timeouts *t,
 	int argc, const char **argv, const size_t *argvlen);
 
 /* Queues an idempotent command to go out ahead of the next one on c, its reply

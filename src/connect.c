@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "connect.h"
+#include "protocol.h"
 
 struct timeval rlock_ms_to_timeval(int64_t ms)
 {
@@ -32,12 +33,9 @@ void rlock_describe_io_error(char *error, size_t errlen, const rlock_server *ser
 /* "run_id:<40 hex>" from an INFO server reply, or "". */
 static void read_run_id(const redisReply *reply, char *run_id)
 {
-#ifdef REDIS_REPLY_VERB
-	bool text = reply->type == REDIS_REPLY_STRING || reply->type == REDIS_REPLY_VERB; /* hiredis 1.x, RESP3 */
-#else
-	bool text = reply->type == REDIS_REPLY_STRING;
-#endif
-	const char *at = text ? strstr(reply->str, "run_id:") : NULL;
+	const char *info;
+	size_t info_len;
+	const char *at = rlock_reply_text(reply, &info, &info_len) ? strstr(info, "run_id:") : NULL;
 	size_t len = at ? strcspn(at + 7, "\r\n") : 0;
 
 	run_id[0] = '\0';
@@ -80,7 +78,7 @@ static bool handshake(redisContext *ctx, const rlock_server *server, bool select
 			rlock_describe_io_error(error, errlen, server, ctx, errno, timeout_ms);
 			return false;
 		}
-		if (ok && reply->type == REDIS_REPLY_ERROR && (i == auth_at || i == select_at)) {
+		if (ok && rlock_reply_is_error(reply, "") && (i == auth_at || i == select_at)) {
 			snprintf(error, errlen, "%s %s: %s", i == auth_at ? "authentication failed at" : "SELECT failed at",
 				server->display, reply->str);
 			ok = false;

@@ -2,7 +2,7 @@
 #include "php.h"
 #include "zend_exceptions.h"
 #include "ext/spl/spl_exceptions.h"
-#include "php_rlock.h"
+#include "interrupt.h"
 #include "errors.h"
 
 zend_class_entry *rlock_ce_exception;
@@ -34,7 +34,7 @@ bool rlock_check_ready(bool ready, const char *class_name)
 	if (!rlock_check_initialized(ready, class_name)) {
 		return false;
 	}
-	if (RLOCK_G(in_signal_handler)) {
+	if (rlock_in_signal_handler()) {
 		/* rlock is mid-operation below this handler: its state is not ours to touch */
 		zend_throw_error(NULL, "%s cannot be used in a signal handler that runs while rlock waits; "
 			"throw from the handler to end the wait", class_name);

@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <poll.h>
 #include "php.h"
-#include "php_rlock.h"
 #include "clock.h"
 #include "interrupt.h"
 #include "fanout.h"
@@ -56,7 +55,7 @@ static bool read_one(rlock_conn *c, bool reused, const rlock_timeouts *t,
 	}
 	if (reused && rlock_conn_went_away(c, errno)) {
 		/* a kept connection to a master that restarted: one fresh try, on its own */
-		RLOCK_G(stats).reconnects++;
+		c->pool->stats->reconnects++;
 		*reply = rlock_conn_command(c, t, argc, argv, argvlen);
 	} else {
 		rlock_conn_fail(c, errno);

@@ -5,7 +5,6 @@
 #include "interrupt.h"
 #include "clock.h"
 #include "pid.h"
-#include "php_rlock.h"
 
 #if PHP_VERSION_ID >= 80200
 # define FLAG_IS_SET(flag) zend_atomic_bool_load_ex(&EG(flag))
@@ -14,6 +13,20 @@
 # define FLAG_IS_SET(flag) EG(flag)
 # define FLAG_CLEAR(flag) (EG(flag) = false)
 #endif
+
+/* A PHP signal handler that rlock runs inside one of its waits is under way (per thread, as
+ * the engine's own state is). */
+ZEND_TLS int in_signal_handler; /* ZEND_TLS says static */
+
+bool rlock_in_signal_handler(void)
+{
+	return in_signal_handler > 0;
+}
+
+void rlock_interrupt_request_start(void)
+{
+	in_signal_handler = 0; /* a handler that ended in a fatal error never counted back down */
+}
 
 bool rlock_time_limit_struck(void)
 {
@@ -29,9 +42,9 @@ bool rlock_wait_interrupted(void)
 	}
 	if (FLAG_IS_SET(vm_interrupt) && zend_interrupt_function) {
 		FLAG_CLEAR(vm_interrupt);
-		RLOCK_G(in_signal_handler)++;
+		in_signal_handler++;
 		zend_interrupt_function(EG(current_execute_data));
-		RLOCK_G(in_signal_handler)--;
+		in_signal_handler--;
 	}
 	return EG(exception) != NULL || FLAG_IS_SET(timed_out) || rlock_pid() != waiting;
 }

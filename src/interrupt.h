@@ -20,6 +20,11 @@ bool rlock_wait_interrupted(void);
  * once rlock returns, within read_timeout. */
 bool rlock_time_limit_struck(void);
 
+/* A signal handler run by rlock_wait_interrupted() is under way: rlock refuses to be called. */
+bool rlock_in_signal_handler(void);
+/* RINIT: no handler is under way. */
+void rlock_interrupt_request_start(void);
+
 /* Sleeps us microseconds; false when rlock_wait_interrupted() ended it early. */
 bool rlock_pause_us(int64_t us);
 

@@ -2,13 +2,9 @@
 #ifndef RLOCK_LEASE_H
 #define RLOCK_LEASE_H
 
-#include "lock.h"
-
-typedef enum {
-	RLOCK_LEASE_TAKEN,  /* ours (taken, extended, released: the operation worked) */
-	RLOCK_LEASE_BUSY,   /* someone else's, or no longer ours */
-	RLOCK_LEASE_FAILED, /* Redis could not be asked; lock->cfg.conn->error says why */
-} rlock_lease_outcome;
+#include "lock_state.h"
+#include "backend.h"
+#include "protocol.h"
 
 /* Held by this process, and not found lost by the watchdog. */
 bool rlock_lease_is_ours(rlock_lock *lock);
@@ -20,6 +16,12 @@ rlock_lease_outcome rlock_lease_release(rlock_lock *lock);
 rlock_lease_outcome rlock_lease_extend(rlock_lock *lock, zend_long ttl_ms);
 /* *ms: our remaining lease (PTTL), when TAKEN. */
 rlock_lease_outcome rlock_lease_remaining(rlock_lock *lock, zend_long *ms);
+
+/* Has the watchdog renew key (held by token) every ttl/3 with the renew script, on the
+ * servers cfg's backend keeps it on; name is for its messages. Returns the watch's id, or
+ * 0 with cfg->conn->error set. For locks and idempotency claims alike. */
+uint64_t rlock_lease_watch_key(rlock_config *cfg, const zend_string *key, const char *token, const char *name,
+	zend_long ttl_ms, bool throw_on_loss, const rlock_script *renew);
 
 /* Stops tracking the lock as held, without a word to Redis. */
 void rlock_lease_forget(rlock_lock *lock);

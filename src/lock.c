@@ -2,13 +2,12 @@
 #include <unistd.h>
 #include "php.h"
 #include "zend_exceptions.h"
-#include "php_rlock.h"
+#include "globals.h"
 #include "pid.h"
 #include "lock.h"
 #include "lease.h"
 #include "errors.h"
 #include "watchdog.h"
-#include "redlock.h"
 #include "keys.h"
 
 zend_class_entry *rlock_ce_lock;
@@ -290,6 +289,34 @@ static bool end_section(rlock_lock *lock, bool release)
 	return kept;
 }
 
+/* Before the callback runs: takes the lock within wait_ms, or — inside a section
+ * that holds it (an outer synchronized(), or after acquire()) — joins that section,
+ * whose owner frees it. False after throwing. */
+static bool begin_section(rlock_lock *lock, zend_long wait_ms, bool *nested)
+{
+	zend_long ms;
+	int got;
+
+	*nested = (lock->sections > 0 || lock->taken_by_acquire) && rlock_lease_is_ours(lock);
+	if (*nested) {
+		if (!lock_remaining(lock, &ms)) {
+			return false;
+		}
+		if (ms < 0) { /* the section we would be part of has lost the lock already */
+			zend_throw_exception_ex(rlock_ce_lost_exception, 0,
+				"lock \"%s\" was lost before the critical section began", ZSTR_VAL(lock->name));
+			return false;
+		}
+		return true;
+	}
+	got = lock_acquire(lock, wait_ms);
+	if (got == 0) {
+		zend_throw_exception_ex(rlock_ce_timeout_exception, 0,
+			"could not acquire lock \"%s\" within " ZEND_LONG_FMT " ms", ZSTR_VAL(lock->name), wait_ms);
+	}
+	return got > 0;
+}
+
 ZEND_METHOD(RLock, synchronized)
 {
 	zend_fcall_info fci;
@@ -305,36 +332,9 @@ ZEND_METHOD(RLock, synchronized)
 	ZEND_PARSE_PARAMETERS_END();
 	READY_LOCK(lock);
 
-	if (rlock_check_ms(wait_ms, 0, RLOCK_WAIT_MAX, 2) == FAILURE) {
+	if (rlock_check_ms(wait_ms, 0, RLOCK_WAIT_MAX, 2) == FAILURE || !begin_section(lock, wait_ms, &nested)) {
 		RETURN_THROWS();
 	}
-	/* Inside a section that holds the lock (an outer synchronized(), or after
-	 * acquire()), this one runs as part of it: whoever took the lock frees it. */
-	nested = (lock->sections > 0 || lock->taken_by_acquire) && rlock_lease_is_ours(lock);
-	if (nested) {
-		zend_long ms;
-
-		if (!lock_remaining(lock, &ms)) {
-			RETURN_THROWS();
-		}
-		if (ms < 0) { /* the section we would be part of has lost the lock already */
-			zend_throw_exception_ex(rlock_ce_lost_exception, 0,
-				"lock \"%s\" was lost before the critical section began", ZSTR_VAL(lock->name));
-			RETURN_THROWS();
-		}
-	} else {
-		int got = lock_acquire(lock, wait_ms);
-
-		if (got < 0) {
-			RETURN_THROWS();
-		}
-		if (!got) {
-			zend_throw_exception_ex(rlock_ce_timeout_exception, 0,
-				"could not acquire lock \"%s\" within " ZEND_LONG_FMT " ms", ZSTR_VAL(lock->name), wait_ms);
-			RETURN_THROWS();
-		}
-	}
-
 	ZVAL_OBJ(&self, &lock->std);
 	fci.retval = return_value;
 	fci.params = &self;
@@ -358,10 +358,7 @@ ZEND_METHOD(RLock, forceRelease)
 	zend_string *name, *key;
 	HashTable *options = NULL;
 	rlock_config cfg;
-	redisReply *reply;
-	const char *argv[2] = {"DEL"};
-	size_t argvlen[2] = {3};
-	bool deleted;
+	bool deleted, ok;
 
 	ZEND_PARSE_PARAMETERS_START(1, 2)
 		Z_PARAM_STR(name)
@@ -372,36 +369,19 @@ ZEND_METHOD(RLock, forceRelease)
 	if (!rlock_check_ready(true, "RLock")) {
 		RETURN_THROWS();
 	}
-
 	if (rlock_check_name(name, 1) == FAILURE || rlock_config_init(&cfg, options, RLOCK_FOR_LOCK, 2) == FAILURE) {
 		RETURN_THROWS();
 	}
 	key = rlock_lock_key(cfg.prefix, name, RLOCK_KEY_LOCK);
-	if (cfg.master_count) {
-		bool ok = rlock_redlock_delete(&cfg, key, &deleted);
-
-		zend_string_release(key);
-		if (!ok) {
-			zend_throw_exception(rlock_ce_connection_exception, cfg.conn->error, 0);
-		}
-		rlock_config_dtor(&cfg);
-		if (!ok) {
-			RETURN_THROWS();
-		}
-		RETURN_BOOL(deleted);
-	}
-	argv[1] = ZSTR_VAL(key);
-	argvlen[1] = ZSTR_LEN(key);
-	reply = rlock_config_route(&cfg, key) == SUCCESS ? rlock_conn_call(&cfg.conn, &cfg.timeouts, 2, argv, argvlen) : NULL;
+	ok = cfg.backend->delete(&cfg, key, &deleted);
 	zend_string_release(key);
-	if (!reply) {
+	if (!ok) {
 		zend_throw_exception(rlock_ce_connection_exception, cfg.conn->error, 0);
-		rlock_config_dtor(&cfg);
+	}
+	rlock_config_dtor(&cfg);
+	if (!ok) {
 		RETURN_THROWS();
 	}
-	deleted = reply->type == REDIS_REPLY_INTEGER && reply->integer > 0;
-	freeReplyObject(reply);
-	rlock_config_dtor(&cfg);
 	RETURN_BOOL(deleted);
 }
 

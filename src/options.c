@@ -2,7 +2,7 @@
 #include "php.h"
 #include "zend_exceptions.h"
 #include "zend_smart_str.h"
-#include "php_rlock.h"
+#include "globals.h"
 #include "options.h"
 #include "cluster.h"
 #include "keys.h"
@@ -50,7 +50,7 @@ static zend_result resolve_server(rlock_config *cfg, const char *uri, size_t len
 {
 	const char *why = NULL;
 
-	cfg->conn = rlock_pool_get(uri, len, &why);
+	cfg->conn = rlock_pool_get(&RLOCK_G(pool), uri, len, &why);
 	if (!cfg->conn) {
 		zend_string *shown = rlock_uri_redact(uri, len);
 
@@ -327,7 +327,7 @@ static zend_result opt_cluster(rlock_config *cfg, const char *key, zval *value, 
 			key, zend_zval_type_name(value));
 		return FAILURE;
 	}
-	cfg->cluster = rlock_cluster_get(value, &why);
+	cfg->cluster = rlock_cluster_get(&RLOCK_G(clusters), &RLOCK_G(pool), value, &why);
 	if (!cfg->cluster) {
 		zend_argument_value_error(arg, "option \"%s\" has a malformed seed: %s", key, why);
 		return FAILURE;
@@ -409,10 +409,12 @@ static zend_result apply_options(rlock_config *cfg, HashTable *options, unsigned
 	return SUCCESS;
 }
 
-zend_result rlock_config_init(rlock_config *cfg, HashTable *options, unsigned kind, uint32_t arg_num)
+/* The INI settings and the documented defaults, before any option is applied. */
+static void config_defaults(rlock_config *cfg, unsigned kind)
 {
 	const char *why = NULL;
 
+	cfg->backend = NULL;
 	cfg->conn = NULL;
 	cfg->cluster = NULL;
 	cfg->master_count = 0;
@@ -436,58 +438,79 @@ zend_result rlock_config_init(rlock_config *cfg, HashTable *options, unsigned ki
 		/* checked when it was set: cannot fail here */
 		rlock_allowed_classes_parse(RLOCK_G(allowed_classes), &cfg->every_class, &cfg->allowed_classes, &why);
 	}
+}
 
-	if (options && apply_options(cfg, options, kind, arg_num) == FAILURE) {
-		rlock_config_dtor(cfg);
-		return FAILURE;
-	}
-	if (cfg->cluster && options && zend_hash_str_exists(options, "servers", sizeof("servers") - 1)) {
+static bool given(HashTable *options, const char *name)
+{
+	return options && zend_hash_str_exists(options, name, strlen(name));
+}
+
+/* What the options cannot be together, each a ValueError naming the argument. */
+static zend_result config_check(rlock_config *cfg, HashTable *options, unsigned kind, uint32_t arg_num)
+{
+	if (cfg->cluster && given(options, "servers")) {
 		zend_argument_value_error(arg_num, "options \"servers\" and \"cluster\" exclude each other");
-		rlock_config_dtor(cfg);
 		return FAILURE;
 	}
 	if (cfg->cluster && rlock_prefix_scatters_slots(cfg->prefix)) {
-		if (options && zend_hash_str_exists(options, "prefix", sizeof("prefix") - 1)) {
+		if (given(options, "prefix")) {
 			zend_argument_value_error(arg_num, "option \"prefix\" must not hold an empty hash tag \"{}\" "
 				"with \"cluster\": the keys of one lock would land in different slots");
 		} else {
 			zend_value_error("rlock.prefix must not hold an empty hash tag \"{}\" with a Redis Cluster: "
 				"the keys of one lock would land in different slots");
 		}
-		rlock_config_dtor(cfg);
 		return FAILURE;
-	}
-	if (cfg->master_count) {
-		/* Redlock: a master that does not answer at once sits this round out and the
-		 * majority decides, so its timeouts are short unless asked otherwise. */
-		if (!zend_hash_str_exists(options, "connect_timeout", sizeof("connect_timeout") - 1)) {
-			cfg->timeouts.connect_ms = MIN(cfg->timeouts.connect_ms, RLOCK_REDLOCK_TIMEOUT);
-		}
-		if (!zend_hash_str_exists(options, "read_timeout", sizeof("read_timeout") - 1)) {
-			cfg->timeouts.read_ms = MIN(cfg->timeouts.read_ms, RLOCK_REDLOCK_TIMEOUT);
-		}
 	}
 	if (cfg->master_count && kind == RLOCK_FOR_IDEMPOTENCY) {
 		/* records are data, and Redlock masters do not replicate data */
 		zend_argument_value_error(arg_num, "option \"servers\" must list one server for RLockIdempotency "
 			"(its records cannot be kept on Redlock masters); use \"cluster\" to scale out");
-		rlock_config_dtor(cfg);
 		return FAILURE;
 	}
 	if (cfg->throw_on_loss && !cfg->watchdog) {
 		/* only the watchdog notices a loss while the request is busy elsewhere */
 		zend_argument_value_error(arg_num, "option \"on_lost\" \"throw\" needs the watchdog option");
-		rlock_config_dtor(cfg);
 		return FAILURE;
 	}
+	return SUCCESS;
+}
+
+/* Where the lock runs: the backend, and the default server when no option named one. */
+static zend_result config_backend(rlock_config *cfg, HashTable *options)
+{
+	const char *why = NULL;
+
+	if (cfg->master_count) {
+		/* Redlock: a master that does not answer at once sits this round out and the
+		 * majority decides, so its timeouts are short unless asked otherwise. */
+		if (!given(options, "connect_timeout")) {
+			cfg->timeouts.connect_ms = MIN(cfg->timeouts.connect_ms, RLOCK_REDLOCK_TIMEOUT);
+		}
+		if (!given(options, "read_timeout")) {
+			cfg->timeouts.read_ms = MIN(cfg->timeouts.read_ms, RLOCK_REDLOCK_TIMEOUT);
+		}
+	}
+	cfg->backend = cfg->cluster ? &rlock_backend_cluster
+		: cfg->master_count ? &rlock_backend_redlock : &rlock_backend_single;
 	if (!cfg->conn) {
 		/* rlock.servers was checked when it was set; this cannot fail but for memory. */
-		cfg->conn = rlock_pool_get(RLOCK_G(servers), strlen(RLOCK_G(servers)), &why);
+		cfg->conn = rlock_pool_get(&RLOCK_G(pool), RLOCK_G(servers), strlen(RLOCK_G(servers)), &why);
 		if (!cfg->conn) {
 			zend_value_error("rlock.servers is malformed: %s", why);
-			rlock_config_dtor(cfg);
 			return FAILURE;
 		}
+	}
+	return SUCCESS;
+}
+
+zend_result rlock_config_init(rlock_config *cfg, HashTable *options, unsigned kind, uint32_t arg_num)
+{
+	config_defaults(cfg, kind);
+	if ((options && apply_options(cfg, options, kind, arg_num) == FAILURE)
+			|| config_check(cfg, options, kind, arg_num) == FAILURE || config_backend(cfg, options) == FAILURE) {
+		rlock_config_dtor(cfg);
+		return FAILURE;
 	}
 	return SUCCESS;
 }
@@ -499,22 +522,6 @@ void rlock_config_dtor(rlock_config *cfg)
 		zend_string_release(cfg->prefix);
 		cfg->prefix = NULL;
 	}
-}
-
-zend_result rlock_config_route(rlock_config *cfg, const zend_string *key)
-{
-	rlock_conn *node;
-
-	if (!cfg->cluster) {
-		return SUCCESS;
-	}
-	node = rlock_cluster_route(cfg->cluster, key, &cfg->timeouts);
-	if (!node) {
-		cfg->conn = cfg->cluster->seeds[0];
-		return FAILURE;
-	}
-	cfg->conn = node;
-	return SUCCESS;
 }
 
 zend_result rlock_check_name(const zend_string *name, uint32_t arg_num)

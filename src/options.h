@@ -5,6 +5,7 @@
 #include "php.h"
 #include "conn.h"
 #include "fanout.h"
+#include "backend.h"
 
 /* Documented limits; anything outside them is a caller's mistake. */
 #define RLOCK_NAME_MAX            1024
@@ -29,7 +30,8 @@
 
 typedef enum { RLOCK_ON_ERROR_RELEASE, RLOCK_ON_ERROR_STORE, RLOCK_ON_ERROR_KEEP } rlock_on_error;
 
-typedef struct rlock_config {
+struct rlock_config {
+	const rlock_backend *backend; /* where the lock runs: chosen with the servers or cluster option */
 	rlock_conn *conn;          /* the server; with a cluster, the node last routed to */
 	rlock_cluster *cluster;    /* NULL unless the cluster option is set */
 	rlock_conn *masters[RLOCK_FANOUT_MAX]; /* Redlock's independent masters; conn is the first */
@@ -50,7 +52,7 @@ typedef struct rlock_config {
 	zend_long max_result_bytes;
 	bool every_class;            /* allowed_classes true: replay may create any class */
 	HashTable *allowed_classes;  /* else the lowercased names it may create; NULL: none */
-} rlock_config;
+};
 
 /* The INI defaults overridden by options (argument arg_num of the caller).
  * Bad input throws a TypeError or ValueError naming the argument. */
@@ -61,10 +63,6 @@ void rlock_config_dtor(rlock_config *cfg);
  * by commas. FAILURE with *why set when a name is not a class name. */
 zend_result rlock_allowed_classes_parse(const char *list, bool *every_class, HashTable **names, const char **why);
 void rlock_allowed_classes_free(HashTable **names);
-
-/* Points cfg->conn at the node serving key (a no-op without a cluster). FAILURE
- * with cfg->conn->error set when no node could be found. */
-zend_result rlock_config_route(rlock_config *cfg, const zend_string *key);
 
 /* A lock name of 1..RLOCK_NAME_MAX bytes, or a ValueError naming argument arg_num. */
 zend_result rlock_check_name(const zend_string *name, uint32_t arg_num);

@@ -2,11 +2,11 @@
  * from Redis' documentation. Every operation goes to all masters at once
  * (src/fanout.c) and counts only when a majority agrees; a lock is ours only if
  * a majority took it within its validity time, so a minority of masters may be
- * down, slow or restarted without two holders. Never throws: failures leave
- * lock->cfg.conn->error set. */
+ * down, slow or restarted without two holders. The operations of the Redlock
+ * backend (src/backend.h). Never throws: failures leave lock->cfg.conn->error set. */
 #include "php.h"
-#include "php_rlock.h"
-#include "redlock.h"
+#include "backend.h"
+#include "lock_state.h"
 #include "scripts.h"
 #include "fanout.h"
 #include "wait.h"
@@ -73,7 +73,9 @@ static int count_ones(const rlock_config *cfg, redisReply *const *replies)
 	int n = 0;
 
 	for (int i = 0; i < cfg->master_count; i++) {
-		n += replies[i] && replies[i]->type == REDIS_REPLY_INTEGER && replies[i]->integer == 1;
+		long long yes;
+
+		n += rlock_reply_int(replies[i], &yes) && yes == 1;
 	}
 	return n;
 }
@@ -150,7 +152,37 @@ static bool fence_settled(rlock_lock *lock, zend_long fence, int64_t started)
 		&& (int64_t) lock->cfg.ttl * 1000 - (rlock_now_us() - started) - drift_us(lock->cfg.ttl) > 0;
 }
 
-rlock_lease_outcome rlock_redlock_attempt(rlock_lock *lock, const char *waiter, zend_long waiter_ms,
+/* Tallies the masters' {taken, fence or holder's ms} replies: how many took it, the highest
+ * fence among them, and the shortest remaining ms of a holder elsewhere (-1 if none). */
+static int count_taken(const rlock_config *cfg, redisReply *const *replies, zend_long *fence, zend_long *holder_ttl)
+{
+	int taken = 0;
+
+	*fence = 0;
+	*holder_ttl = -1;
+	for (int i = 0; i < cfg->master_count; i++) {
+		long long yes, number;
+
+		if (!rlock_reply_pair(replies[i], &yes, &number)) {
+			continue;
+		}
+		if (yes) {
+			taken++;
+			*fence = MAX(*fence, (zend_long) number);
+		} else if (number >= 0 && (*holder_ttl < 0 || number < *holder_ttl)) {
+			*holder_ttl = (zend_long) number;
+		}
+	}
+	return taken;
+}
+
+/* One attempt on every master at once: TAKEN with a majority within the
+ * validity time (ttl − elapsed − clock drift); otherwise whatever was taken is
+ * given back on every master. BUSY: *holder_ttl is the shortest remaining ms
+ * reported by a master held by someone else (-1 if none), and *split says that
+ * we took some masters but not a majority (a race: worth a quick retry).
+ * FAILED: fewer than a majority answered. waiter "" does not queue for a wake-up. */
+static rlock_lease_outcome redlock_attempt(rlock_lock *lock, const char *waiter, zend_long waiter_ms,
 	zend_long *holder_ttl, bool *split)
 {
 	rlock_config *cfg = &lock->cfg;
@@ -159,28 +191,14 @@ rlock_lease_outcome rlock_redlock_attempt(rlock_lock *lock, const char *waiter, 
 	size_t argvlen[4] = {strlen(lock->token), 0, strlen(waiter), 0};
 	redisReply *replies[RLOCK_FANOUT_MAX];
 	int64_t started = rlock_now_us(), validity;
-	int answered, taken = 0;
-	zend_long fence = 0;
+	int answered, taken;
+	zend_long fence;
 
 	argvlen[1] = snprintf(ttl, sizeof(ttl), ZEND_LONG_FMT, cfg->ttl);
 	argvlen[3] = snprintf(place, sizeof(place), ZEND_LONG_FMT, waiter_ms);
 	answered = run_on_all(lock, &rlock_script_redlock_acquire, 0, REDLOCK_KEYS(lock), 4, argv, argvlen, replies);
 	validity = (int64_t) cfg->ttl * 1000 - (rlock_now_us() - started) - drift_us(cfg->ttl);
-	*holder_ttl = -1;
-	for (int i = 0; i < cfg->master_count; i++) {
-		const redisReply *r = replies[i];
-
-		if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 2 || r->element[0]->type != REDIS_REPLY_INTEGER
-				|| r->element[1]->type != REDIS_REPLY_INTEGER) {
-			continue;
-		}
-		if (r->element[0]->integer) {
-			taken++;
-			fence = MAX(fence, (zend_long) r->element[1]->integer);
-		} else if (r->element[1]->integer >= 0 && (*holder_ttl < 0 || r->element[1]->integer < *holder_ttl)) {
-			*holder_ttl = (zend_long) r->element[1]->integer;
-		}
-	}
+	taken = count_taken(cfg, replies, &fence, holder_ttl);
 	if (answered < quorum(cfg)) {
 		no_majority(&lock->cfg, answered);
 	}
@@ -213,7 +231,9 @@ static rlock_conn *pick_listener(rlock_lock *lock)
 	return NULL;
 }
 
-rlock_lease_outcome rlock_redlock_wait(rlock_lock *lock, int64_t deadline)
+/* Wake-and-compete until the deadline (monotonic us): each master keeps a list
+ * of waiters that its release wakes; a woken waiter tries the majority again. */
+static rlock_lease_outcome redlock_wait(rlock_lock *lock, int64_t deadline)
 {
 	char waiter[sizeof(lock->cfg.conn->wake_channel) + sizeof(lock->token) + 2];
 	/* Our place on each master's list lasts our whole wait and a second after it. */
@@ -229,7 +249,7 @@ rlock_lease_outcome rlock_redlock_wait(rlock_lock *lock, int64_t deadline)
 		/* Listening before queueing: a release right after our attempt still wakes us.
 		 * With no master to listen to, we look again at the holder's expiry. */
 		snprintf(waiter, sizeof(waiter), "%s|%s", listener ? listener->wake_channel : "", lock->token);
-		outcome = rlock_redlock_attempt(lock, listener ? waiter : "", place_ms, &holder_ttl, &split);
+		outcome = redlock_attempt(lock, listener ? waiter : "", place_ms, &holder_ttl, &split);
 		left = deadline - rlock_now_us();
 		if (outcome != RLOCK_LEASE_BUSY || left <= 0) {
 			return outcome;
@@ -252,14 +272,14 @@ rlock_lease_outcome rlock_redlock_wait(rlock_lock *lock, int64_t deadline)
 	}
 }
 
-bool rlock_redlock_release(rlock_lock *lock, zend_long *released)
+static bool redlock_release(rlock_lock *lock, zend_long *released)
 {
 	int answered, freed = release_everywhere(lock, &answered);
 
 	return majority_verdict(lock, freed, answered, released);
 }
 
-bool rlock_redlock_extend(rlock_lock *lock, zend_long ttl_ms, zend_long *extended)
+static bool redlock_extend(rlock_lock *lock, zend_long ttl_ms, zend_long *extended)
 {
 	char ttl[MAX_LENGTH_OF_LONG];
 	const char *argv[2] = {lock->token, ttl};
@@ -280,7 +300,8 @@ bool rlock_redlock_extend(rlock_lock *lock, zend_long ttl_ms, zend_long *extende
 	return known;
 }
 
-bool rlock_redlock_remaining(rlock_lock *lock, zend_long *ms)
+/* The remaining ms a majority still guarantees. */
+static bool redlock_remaining(rlock_lock *lock, zend_long *ms)
 {
 	const char *argv[1] = {lock->token};
 	size_t argvlen[1] = {strlen(lock->token)};
@@ -291,14 +312,16 @@ bool rlock_redlock_remaining(rlock_lock *lock, zend_long *ms)
 
 	answered = run_on_all(lock, &rlock_script_remaining, 0, 1, 1, argv, argvlen, replies);
 	for (int i = 0; i < lock->cfg.master_count; i++) {
-		if (replies[i] && replies[i]->type == REDIS_REPLY_INTEGER && replies[i]->integer >= 0) {
+		long long ms_left;
+
+		if (rlock_reply_int(replies[i], &ms_left) && ms_left >= 0) {
 			/* kept in ascending order as they come (a handful at most) */
 			int at = ours++;
 
-			for (; at > 0 && left[at - 1] > replies[i]->integer; at--) {
+			for (; at > 0 && left[at - 1] > ms_left; at--) {
 				left[at] = left[at - 1];
 			}
-			left[at] = replies[i]->integer;
+			left[at] = ms_left;
 		}
 	}
 	rlock_fanout_free(replies, lock->cfg.master_count);
@@ -310,7 +333,7 @@ bool rlock_redlock_remaining(rlock_lock *lock, zend_long *ms)
 	return true;
 }
 
-bool rlock_redlock_delete(rlock_config *cfg, zend_string *key, bool *deleted)
+static bool redlock_delete(rlock_config *cfg, zend_string *key, bool *deleted)
 {
 	const char *argv[2] = {"DEL", ZSTR_VAL(key)};
 	size_t argvlen[2] = {3, ZSTR_LEN(key)};
@@ -319,7 +342,9 @@ bool rlock_redlock_delete(rlock_config *cfg, zend_string *key, bool *deleted)
 
 	*deleted = false;
 	for (int i = 0; i < cfg->master_count; i++) {
-		*deleted = *deleted || (replies[i] && replies[i]->type == REDIS_REPLY_INTEGER && replies[i]->integer > 0);
+		long long n;
+
+		*deleted = *deleted || (rlock_reply_int(replies[i], &n) && n > 0);
 	}
 	rlock_fanout_free(replies, cfg->master_count);
 	if (answered < quorum(cfg)) {
@@ -328,3 +353,35 @@ bool rlock_redlock_delete(rlock_config *cfg, zend_string *key, bool *deleted)
 	}
 	return true;
 }
+
+static zend_result redlock_route(rlock_config *cfg, const zend_string *key)
+{
+	return SUCCESS; /* every key lives on every master */
+}
+
+static rlock_lease_outcome redlock_take(rlock_lock *lock)
+{
+	zend_long ignored;
+	bool split;
+
+	return redlock_attempt(lock, "", 0, &ignored, &split); /* gives back by itself when it fails */
+}
+
+static int redlock_lease_servers(const rlock_config *cfg, const rlock_server **out)
+{
+	for (int i = 0; i < cfg->master_count; i++) {
+		out[i] = &cfg->masters[i]->server;
+	}
+	return cfg->master_count;
+}
+
+static int redlock_fallbacks(const rlock_config *cfg, const rlock_server **out, int max)
+{
+	return 0; /* the masters are fixed: no failover to follow */
+}
+
+const rlock_backend rlock_backend_redlock = {
+	redlock_route, redlock_take, redlock_wait, redlock_take, give_back,
+	redlock_release, redlock_extend, redlock_remaining, redlock_delete,
+	redlock_lease_servers, redlock_fallbacks,
+};

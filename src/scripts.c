@@ -1,14 +1,12 @@
 /* rlock: the Lua scripts (src/lua/, embedded by tools/gen-scripts) and EVALSHA with a NOSCRIPT fallback. */
 #include "php.h"
 #include "ext/standard/sha1.h"
-#include "php_rlock.h"
 #include "scripts.h"
 #include "scripts_lua.h"
 #include "fanout.h"
+#include "cluster.h"
 
-#define RLOCK_SCRIPT_MAX_KEYS 3
-#define RLOCK_SCRIPT_MAX_ARGS 6
-#define SCRIPT_COMMAND_MAX (3 + RLOCK_SCRIPT_MAX_KEYS + RLOCK_SCRIPT_MAX_ARGS)
+#define SCRIPT_COMMAND_MAX RLOCK_SCRIPT_COMMAND_MAX
 
 /* The scripts are the .lua files of src/lua (what each takes and answers is written atop each file and in
  * scripts.h); tools/gen-scripts turns them into the string macros of scripts_lua.h. */
@@ -58,37 +56,26 @@ void rlock_scripts_init(void)
 	}
 }
 
-static bool is_noscript(const redisReply *reply)
-{
-	return reply->type == REDIS_REPLY_ERROR && reply->str && strncmp(reply->str, "NOSCRIPT", 8) == 0;
-}
-
 /* EVALSHA sha numkeys keys... argv... into cmd; returns the count. */
 static int script_command(const rlock_script *script, int numkeys, zend_string *const *keys,
 	int argc, const char **argv, const size_t *argvlen, const char **cmd, size_t *cmdlen)
 {
-	static const char *digits[] = {"0", "1", "2", "3"};
-	int n = 3;
+	const char *key[RLOCK_SCRIPT_MAX_KEYS];
+	size_t keylen[RLOCK_SCRIPT_MAX_KEYS];
 
 	ZEND_ASSERT(numkeys >= 1 && numkeys <= RLOCK_SCRIPT_MAX_KEYS && argc <= RLOCK_SCRIPT_MAX_ARGS);
-	cmd[0] = "EVALSHA"; cmdlen[0] = 7;
-	cmd[1] = script->sha; cmdlen[1] = 40;
-	cmd[2] = digits[numkeys]; cmdlen[2] = 1;
-	for (int i = 0; i < numkeys; i++, n++) {
-		cmd[n] = ZSTR_VAL(keys[i]);
-		cmdlen[n] = ZSTR_LEN(keys[i]);
+	for (int i = 0; i < numkeys; i++) {
+		key[i] = ZSTR_VAL(keys[i]);
+		keylen[i] = ZSTR_LEN(keys[i]);
 	}
-	memcpy(cmd + n, argv, argc * sizeof(*argv));
-	memcpy(cmdlen + n, argvlen, argc * sizeof(*argvlen));
-	return n + argc;
+	return rlock_script_command(script, numkeys, key, keylen, argc, argv, argvlen, cmd, cmdlen);
 }
 
 /* EVAL both runs and caches the script: still one round trip. */
-static void script_by_body(const rlock_script *script, const char **cmd, size_t *cmdlen)
+static void script_by_body(rlock_conn *c, const rlock_script *script, const char **cmd, size_t *cmdlen)
 {
-	RLOCK_G(stats).script_loads++;
-	cmd[0] = "EVAL"; cmdlen[0] = 4;
-	cmd[1] = script->body; cmdlen[1] = strlen(script->body);
+	c->pool->stats->script_loads++;
+	rlock_script_command_by_body(script, cmd, cmdlen);
 }
 
 void rlock_script_defer(rlock_conn *c, rlock_script *script, int numkeys, zend_string *const *keys,
@@ -98,7 +85,7 @@ void rlock_script_defer(rlock_conn *c, rlock_script *script, int numkeys, zend_s
 	size_t cmdlen[SCRIPT_COMMAND_MAX];
 	int n = script_command(script, numkeys, keys, argc, argv, argvlen, cmd, cmdlen);
 
-	script_by_body(script, cmd, cmdlen);
+	script_by_body(c, script, cmd, cmdlen);
 	rlock_conn_defer(c, n, cmd, cmdlen);
 }
 
@@ -108,12 +95,12 @@ redisReply *rlock_script_run(rlock_conn **cp, const rlock_timeouts *t, rlock_scr
 	const char *cmd[SCRIPT_COMMAND_MAX];
 	size_t cmdlen[SCRIPT_COMMAND_MAX];
 	int n = script_command(script, numkeys, keys, argc, argv, argvlen, cmd, cmdlen);
-	redisReply *reply = rlock_conn_routed(cp, t, n, cmd, cmdlen);
+	redisReply *reply = rlock_cluster_command(cp, t, n, cmd, cmdlen);
 
-	if (reply && is_noscript(reply)) {
+	if (rlock_reply_is_error(reply, "NOSCRIPT")) {
 		freeReplyObject(reply);
-		script_by_body(script, cmd, cmdlen);
-		reply = rlock_conn_routed(cp, t, n, cmd, cmdlen);
+		script_by_body(*cp, script, cmd, cmdlen);
+		reply = rlock_cluster_command(cp, t, n, cmd, cmdlen);
 	}
 	return rlock_conn_reject_errors(*cp, reply);
 }
@@ -128,14 +115,14 @@ int rlock_script_fanout(rlock_conn *const *conns, int count, const rlock_timeout
 
 	rlock_fanout(conns, count, t, n, cmd, cmdlen, replies);
 	for (int i = 0; i < count; i++) {
-		if (replies[i] && is_noscript(replies[i])) {
+		if (rlock_reply_is_error(replies[i], "NOSCRIPT")) {
 			/* this master restarted or was flushed: it alone gets the body, once */
 			const char *eval[SCRIPT_COMMAND_MAX];
 			size_t evallen[SCRIPT_COMMAND_MAX];
 
 			memcpy(eval, cmd, sizeof(eval));
 			memcpy(evallen, cmdlen, sizeof(evallen));
-			script_by_body(script, eval, evallen);
+			script_by_body(conns[i], script, eval, evallen);
 			freeReplyObject(replies[i]);
 			replies[i] = rlock_conn_command(conns[i], t, n, eval, evallen);
 		}

@@ -3,11 +3,7 @@
 #define RLOCK_SCRIPTS_H
 
 #include "conn.h"
-
-typedef struct rlock_script {
-	const char *body;
-	char sha[41]; /* filled in at MINIT */
-} rlock_script;
+#include "protocol.h"
 
 /* The queue scripts take KEYS lock, queue, fence (see src/lua/). */
 

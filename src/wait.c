@@ -8,13 +8,13 @@
 #include <poll.h>
 #include <unistd.h>
 #include "php.h"
-#include "php_rlock.h"
 #include "pid.h"
 #include "clock.h"
 
 #include "interrupt.h"
 #include "token.h"
 #include "wait.h"
+#include "protocol.h"
 
 /* A channel name no other process shares: a fork gets a new one. */
 static zend_result new_channel(rlock_conn *c)
@@ -47,7 +47,7 @@ zend_result rlock_wait_ready(rlock_conn *c, const rlock_timeouts *t)
 	}
 	c->sub_pid = rlock_pid();
 	reply = redisCommand(c->sub, "SUBSCRIBE %s", c->wake_channel);
-	if (!reply || reply->type != REDIS_REPLY_ARRAY) {
+	if (!rlock_reply_at(reply, 0)) {
 		snprintf(c->error, sizeof(c->error), "cannot subscribe to wake-ups on %s: %s",
 			c->server.display, reply && reply->str ? reply->str : c->sub->errstr);
 		if (reply) {
@@ -63,18 +63,14 @@ zend_result rlock_wait_ready(rlock_conn *c, const rlock_timeouts *t)
 /* A ["message", channel, "token|fence"] for token? Sets *fence. */
 static bool is_wake_for(const redisReply *reply, const char *token, zend_long *fence)
 {
-	size_t len = strlen(token);
-	const redisReply *payload;
+	size_t len = strlen(token), payload_len;
+	const char *payload;
 
-	if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 3) {
+	if (!rlock_reply_message(reply, &payload, &payload_len) || payload_len <= len + 1
+			|| memcmp(payload, token, len) != 0 || payload[len] != '|') {
 		return false;
 	}
-	payload = reply->element[2];
-	if (payload->type != REDIS_REPLY_STRING || payload->len <= len + 1
-			|| memcmp(payload->str, token, len) != 0 || payload->str[len] != '|') {
-		return false;
-	}
-	*fence = ZEND_STRTOL(payload->str + len + 1, NULL, 10);
+	*fence = ZEND_STRTOL(payload + len + 1, NULL, 10);
 	return true;
 }
 
@@ -132,4 +128,11 @@ rlock_wake rlock_wait_for(rlock_conn *c, const char *token, int64_t timeout_us, 
 	snprintf(c->error, sizeof(c->error), "lost the wake-up subscription to %s", c->server.display);
 	rlock_conn_close_subscriber(c);
 	return RLOCK_WAKE_LOST;
+}
+
+rlock_wake rlock_wait_turn(rlock_conn *c, const char *token, int64_t deadline, zend_long holder_ms, zend_long *fence)
+{
+	int64_t left = deadline - rlock_now_us();
+
+	return rlock_wait_for(c, token, holder_ms >= 0 ? MIN(left, (int64_t) holder_ms * 1000 + 1000) : left, fence);
 }

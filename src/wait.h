@@ -20,4 +20,9 @@ zend_result rlock_wait_ready(rlock_conn *c, const rlock_timeouts *t);
  * the next rlock_wait_ready() makes a new subscriber. */
 rlock_wake rlock_wait_for(rlock_conn *c, const char *token, int64_t timeout_us, zend_long *fence);
 
+/* A waiter's sleep between two attempts: until a wake-up for token, the deadline (monotonic
+ * us), or — when holder_ms >= 0 — a second past the holder's lease end: a holder that never
+ * releases is waited out, not waited for. */
+rlock_wake rlock_wait_turn(rlock_conn *c, const char *token, int64_t deadline, zend_long holder_ms, zend_long *fence);
+
 #endif

@@ -18,7 +18,7 @@
 #include "clock.h"
 #include "connect.h"
 #include "errors.h"
-#include "scripts.h"
+#include "protocol.h"
 #include "watchdog.h"
 
 /* Retry pause after a failed renewal (us), while the lease still lasts. */
@@ -214,11 +214,17 @@ static redisContext *link_for(const rlock_server *server, int64_t timeout_ms)
 
 static void append_extend(redisContext *ctx, const renewal *r, bool by_body)
 {
-	const char *argv[6] = {by_body ? "EVAL" : "EVALSHA",
-		by_body ? r->renew->body : r->renew->sha, "1", r->key, r->token, r->ttl_ms};
-	size_t argvlen[6] = {strlen(argv[0]), strlen(argv[1]), 1, r->key_len, strlen(r->token), strlen(r->ttl_ms)};
+	const char *keys[1] = {r->key};
+	const char *args[2] = {r->token, r->ttl_ms};
+	size_t keylens[1] = {r->key_len}, arglens[2] = {strlen(r->token), strlen(r->ttl_ms)};
+	const char *cmd[RLOCK_SCRIPT_COMMAND_MAX];
+	size_t cmdlen[RLOCK_SCRIPT_COMMAND_MAX];
+	int n = rlock_script_command(r->renew, 1, keys, keylens, 2, args, arglens, cmd, cmdlen);
 
-	redisAppendCommandArgv(ctx, 6, argv, argvlen);
+	if (by_body) {
+		rlock_script_command_by_body(r->renew, cmd, cmdlen);
+	}
+	redisAppendCommandArgv(ctx, n, cmd, cmdlen);
 }
 
 /* Queues the renewals due at server and writes them out, without waiting for
@@ -257,6 +263,8 @@ static bool collect_from(redisContext *ctx, const rlock_server *server, renewal 
 
 	for (size_t i = 0; i < n; i++) {
 		redisReply *reply = NULL;
+		rlock_redirect to;
+		long long renewed;
 
 		if (batch[i].server != server || batch[i].result != -1) {
 			continue;
@@ -264,13 +272,12 @@ static bool collect_from(redisContext *ctx, const rlock_server *server, renewal 
 		if (redisGetReply(ctx, (void **) &reply) != REDIS_OK) {
 			return false; /* the rest stay -1: retried while the leases last */
 		}
-		if (reply->type == REDIS_REPLY_INTEGER) {
-			batch[i].result = reply->integer ? 1 : 0;
-		} else if (reply->type == REDIS_REPLY_ERROR && strncmp(reply->str, "MOVED ", 6) == 0
-				&& strchr(reply->str + 6, ' ')) {
+		if (rlock_reply_int(reply, &renewed)) {
+			batch[i].result = renewed ? 1 : 0;
+		} else if (rlock_reply_redirect(reply, &to) && to.moved) {
 			/* the slot was resharded: renew at the node that has it now */
-			snprintf(batch[i].moved, sizeof(batch[i].moved), "%s", strchr(reply->str + 6, ' ') + 1);
-		} else if (reply->type == REDIS_REPLY_ERROR && strncmp(reply->str, "NOSCRIPT", 8) == 0) {
+			snprintf(batch[i].moved, sizeof(batch[i].moved), "%.*s:%d", (int) to.host_len, to.host, to.port);
+		} else if (rlock_reply_is_error(reply, "NOSCRIPT")) {
 			noscript = true; /* a restart or SCRIPT FLUSH: sent again with the body */
 		}
 		freeReplyObject(reply);
@@ -626,6 +633,53 @@ static bool start_thread(char *error, size_t errlen)
 	return true;
 }
 
+/* Room in the table for n more watches (wd.mu held). */
+static bool make_room(size_t n)
+{
+	while (wd.count + n > wd.cap) {
+		size_t cap = wd.cap ? wd.cap * 2 : 8;
+		watch *grown = realloc(wd.watches, cap * sizeof(*grown));
+
+		if (!grown) {
+			return false;
+		}
+		wd.watches = grown;
+		wd.cap = cap;
+	}
+	return true;
+}
+
+/* Fills w as the watch of one server (member) of the request's lease; false when out of memory. */
+static bool fill_watch(watch *w, const rlock_watch_request *request, int member, int64_t now)
+{
+	memset(w, 0, sizeof(*w));
+	w->key = malloc(request->key_len + 1);
+	w->name = strdup(request->name);
+	if (!w->key || !w->name) {
+		free(w->key);
+		free(w->name);
+		return false;
+	}
+	memcpy(w->key, request->key, request->key_len);
+	w->key[request->key_len] = '\0';
+	w->key_len = request->key_len;
+	snprintf(w->token, sizeof(w->token), "%s", request->token);
+	w->id = wd.next_id + 1;
+	w->member = member;
+	w->slack = request->server_count - (request->server_count / 2 + 1);
+	w->server = request->servers[member];
+	w->fallback_count = MIN(request->fallback_count, RLOCK_WATCH_FALLBACKS_MAX);
+	memcpy(w->fallbacks, request->fallbacks, w->fallback_count * sizeof(w->fallbacks[0]));
+	w->ttl_us = request->ttl_ms * 1000;
+	w->timeout_ms = MAX(1, MIN(request->timeout_ms, request->ttl_ms / 3));
+	w->renew_at = now + w->ttl_us / 3;
+	w->expires_at = now + w->ttl_us;
+	w->throw_on_loss = request->throw_on_loss;
+	w->renew = request->renew;
+	w->interrupt = (interrupt_flag *) &EG(vm_interrupt);
+	return true;
+}
+
 uint64_t rlock_watchdog_watch(const rlock_watch_request *request, char *error, size_t errlen)
 {
 	int64_t now = rlock_now_us();
@@ -633,29 +687,16 @@ uint64_t rlock_watchdog_watch(const rlock_watch_request *request, char *error, s
 	size_t first;
 
 	pthread_mutex_lock(&wd.mu);
-	while (wd.count + request->server_count > wd.cap) {
-		size_t cap = wd.cap ? wd.cap * 2 : 8;
-		watch *grown = realloc(wd.watches, cap * sizeof(*grown));
-		if (!grown) {
-			snprintf(error, errlen, "out of memory for the watchdog");
-			goto out;
-		}
-		wd.watches = grown;
-		wd.cap = cap;
+	if (!make_room(request->server_count)) {
+		snprintf(error, errlen, "out of memory for the watchdog");
+		goto out;
 	}
 	if (!start_thread(error, errlen)) {
 		goto out;
 	}
 	first = wd.count;
 	for (int member = 0; member < request->server_count; member++) {
-		watch *w = &wd.watches[wd.count];
-
-		memset(w, 0, sizeof(*w));
-		w->key = malloc(request->key_len + 1);
-		w->name = strdup(request->name);
-		if (!w->key || !w->name) {
-			free(w->key);
-			free(w->name);
+		if (!fill_watch(&wd.watches[wd.count], request, member, now)) {
 			while (wd.count > first) {
 				wd.count--;
 				free(wd.watches[wd.count].key);
@@ -664,23 +705,6 @@ uint64_t rlock_watchdog_watch(const rlock_watch_request *request, char *error, s
 			snprintf(error, errlen, "out of memory for the watchdog");
 			goto out;
 		}
-		memcpy(w->key, request->key, request->key_len);
-		w->key[request->key_len] = '\0';
-		w->key_len = request->key_len;
-		snprintf(w->token, sizeof(w->token), "%s", request->token);
-		w->id = wd.next_id + 1;
-		w->member = member;
-		w->slack = request->server_count - (request->server_count / 2 + 1);
-		w->server = request->servers[member];
-		w->fallback_count = MIN(request->fallback_count, RLOCK_WATCH_FALLBACKS_MAX);
-		memcpy(w->fallbacks, request->fallbacks, w->fallback_count * sizeof(w->fallbacks[0]));
-		w->ttl_us = request->ttl_ms * 1000;
-		w->timeout_ms = MAX(1, MIN(request->timeout_ms, request->ttl_ms / 3));
-		w->renew_at = now + w->ttl_us / 3;
-		w->expires_at = now + w->ttl_us;
-		w->throw_on_loss = request->throw_on_loss;
-		w->renew = request->renew ? request->renew : &rlock_script_extend;
-		w->interrupt = (interrupt_flag *) &EG(vm_interrupt);
 		wd.count++;
 	}
 	id = ++wd.next_id;

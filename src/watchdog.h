@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "uri.h"
-#include "scripts.h"
+#include "protocol.h"
 
 #define RLOCK_WATCH_FALLBACKS_MAX 8
 
