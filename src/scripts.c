@@ -9,34 +9,12 @@
 #define SCRIPT_COMMAND_MAX RLOCK_SCRIPT_COMMAND_MAX
 
 /* The scripts are the .lua files of src/lua (what each takes and answers is written atop each file and in
- * scripts.h); tools/gen-scripts turns them into the string macros of scripts_lua.h. */
-rlock_script rlock_script_acquire = {RLOCK_LUA_ACQUIRE, ""};
-rlock_script rlock_script_release = {RLOCK_LUA_RELEASE, ""};
-rlock_script rlock_script_leave = {RLOCK_LUA_LEAVE, ""};
-rlock_script rlock_script_extend = {RLOCK_LUA_EXTEND, ""};
-rlock_script rlock_script_remaining = {RLOCK_LUA_REMAINING, ""};
-rlock_script rlock_script_redlock_acquire = {RLOCK_LUA_REDLOCK_ACQUIRE, ""};
-rlock_script rlock_script_redlock_release = {RLOCK_LUA_REDLOCK_RELEASE, ""};
-rlock_script rlock_script_redlock_raise = {RLOCK_LUA_REDLOCK_RAISE, ""};
-rlock_script rlock_script_claim = {RLOCK_LUA_CLAIM, ""};
-rlock_script rlock_script_finish = {RLOCK_LUA_FINISH, ""};
-rlock_script rlock_script_abort = {RLOCK_LUA_ABORT, ""};
-rlock_script rlock_script_claim_renew = {RLOCK_LUA_CLAIM_RENEW, ""};
-
-static rlock_script *const all_scripts[] = {
-	&rlock_script_acquire,
-	&rlock_script_release,
-	&rlock_script_leave,
-	&rlock_script_extend,
-	&rlock_script_remaining,
-	&rlock_script_redlock_acquire,
-	&rlock_script_redlock_release,
-	&rlock_script_redlock_raise,
-	&rlock_script_claim,
-	&rlock_script_finish,
-	&rlock_script_abort,
-	&rlock_script_claim_renew,
-};
+ * scripts.h); tools/gen-scripts turns them into the string macros of scripts_lua.h, and lists them in
+ * RLOCK_SCRIPTS: rlock_script_<name> each, and all of them for MINIT to hash. */
+#define SCRIPT_DEFINE(name, body) rlock_script rlock_script_##name = {body, ""};
+#define SCRIPT_ADDRESS(name, body) &rlock_script_##name,
+RLOCK_SCRIPTS(SCRIPT_DEFINE)
+static rlock_script *const all_scripts[] = {RLOCK_SCRIPTS(SCRIPT_ADDRESS)};
 
 static void script_hash(rlock_script *script)
 {
