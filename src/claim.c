@@ -41,16 +41,23 @@ void rlock_claim_dtor(rlock_claim *claim)
 	zend_string_release(claim->keys[1]);
 }
 
+/* The script's reply, or NULL with the failure recorded. */
 static redisReply *claim_run(rlock_config *cfg, rlock_claim *claim, rlock_script *script,
 	int argc, const char **argv, const size_t *argvlen)
 {
+	redisReply *reply;
+
 	if (cfg->backend->route(cfg, claim->keys[0]) == FAILURE) {
 		return NULL;
 	}
-	return rlock_script_run(&cfg->conn, &cfg->timeouts, script, 2, claim->keys, argc, argv, argvlen);
+	reply = rlock_script_run(&cfg->conn, &cfg->timeouts, script, 2, claim->keys, argc, argv, argvlen);
+	if (!reply) {
+		rlock_conn_report(cfg->conn, &cfg->failure);
+	}
+	return reply;
 }
 
-/* A 0/1 script reply: 1 done, 0 the claim was not ours (any more), -1 Redis failed (c->error). */
+/* A 0/1 script reply: 1 done, 0 the claim was not ours (any more), -1 Redis failed. */
 static int claim_flag(redisReply *reply)
 {
 	long long done = 0;
@@ -89,15 +96,22 @@ int rlock_claim_finish(rlock_config *cfg, rlock_claim *claim, const char *state,
 	size_t argvlen[4] = {strlen(claim->token), strlen(state), ZSTR_LEN(payload), 0};
 
 	argvlen[3] = snprintf(retention, sizeof(retention), ZEND_LONG_FMT, cfg->retention);
+	rlock_failure_clear(&cfg->failure);
 	return claim_settle(cfg, claim, &rlock_script_finish, 4, argv, argvlen);
 }
 
-int rlock_claim_abort(rlock_config *cfg, rlock_claim *claim)
+static int claim_abort(rlock_config *cfg, rlock_claim *claim)
 {
 	const char *argv[1] = {claim->token};
 	size_t argvlen[1] = {strlen(claim->token)};
 
 	return claim_settle(cfg, claim, &rlock_script_abort, 1, argv, argvlen);
+}
+
+int rlock_claim_abort(rlock_config *cfg, rlock_claim *claim)
+{
+	rlock_failure_clear(&cfg->failure);
+	return claim_abort(cfg, claim);
 }
 
 /* The claim script's answer: {"claimed"} | {"conflict"} | {"running", ms left} |
@@ -110,7 +124,7 @@ static rlock_try claim_answer(rlock_config *cfg, redisReply *reply, rlock_claim_
 	long long ms = 1;
 
 	if (!rlock_reply_text(rlock_reply_at(reply, 0), &state, &state_len)) {
-		snprintf(cfg->conn->error, sizeof(cfg->conn->error), "unexpected reply to the claim script from %s",
+		rlock_fail(&cfg->failure, RLOCK_FAILURE_REDIS, "unexpected reply to the claim script from %s",
 			cfg->conn->server.display);
 		answer->result = RLOCK_CLAIM_ERROR;
 	} else if (strcmp(state, RLOCK_CLAIM_CLAIMED) == 0) {
@@ -196,8 +210,10 @@ void rlock_claim_take(rlock_config *cfg, rlock_claim *claim, const zend_string *
 
 	memset(answer, 0, sizeof(*answer));
 	answer->retry_after = 1;
+	rlock_failure_clear(&cfg->failure);
 	if (rlock_random_hex(claim->token, RLOCK_CLAIM_TOKEN_BYTES) == FAILURE) {
-		answer->result = RLOCK_CLAIM_NO_RANDOM;
+		rlock_fail(&cfg->failure, RLOCK_FAILURE_RANDOM, "no random bytes for a claim token");
+		answer->result = RLOCK_CLAIM_ERROR;
 		return;
 	}
 	if (cfg->wait > 0) {
@@ -209,7 +225,7 @@ void rlock_claim_take(rlock_config *cfg, rlock_claim *claim, const zend_string *
 		claim->watch_id = rlock_lease_watch_key(cfg, claim->keys[0], claim->token, ZSTR_VAL(name), cfg->lease,
 			false, &rlock_script_claim_renew);
 		if (!claim->watch_id) {
-			rlock_claim_abort(cfg, claim);
+			claim_abort(cfg, claim); /* the watchdog's failure stays the one reported */
 			answer->result = RLOCK_CLAIM_ERROR;
 		}
 	}
@@ -220,13 +236,16 @@ bool rlock_claim_state(rlock_config *cfg, const zend_string *scope, const zend_s
 	zend_string *record = rlock_record_key(cfg->prefix, scope, key, RLOCK_KEY_RECORD);
 	const char *argv[3] = {"HGET", ZSTR_VAL(record), "state"};
 	size_t argvlen[3] = {4, ZSTR_LEN(record), 5};
-	redisReply *reply = cfg->backend->route(cfg, record) == SUCCESS
-		? rlock_cluster_call(&cfg->conn, &cfg->timeouts, 3, argv, argvlen) : NULL;
+	redisReply *reply;
 	const char *text;
 	size_t len;
 
+	rlock_failure_clear(&cfg->failure);
+	reply = cfg->backend->route(cfg, record) == SUCCESS
+		? rlock_cluster_call(&cfg->conn, &cfg->timeouts, 3, argv, argvlen) : NULL;
 	zend_string_release(record);
 	if (!reply) {
+		rlock_conn_report(cfg->conn, &cfg->failure);
 		return false;
 	}
 	*state = rlock_reply_text(reply, &text, &len) ? zend_string_init(text, len, 0) : NULL;

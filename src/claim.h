@@ -1,7 +1,7 @@
 /* rlock: an idempotency key's record in Redis — claimed by the first run (waiting in line
  * while another run holds it), kept alive by the watchdog, settled with the outcome or given
  * back. The engine under RLockIdempotency (src/idempotency.c), on the lock engine's queue and
- * watch (src/queue.c, src/lease.c). Never throws: failures leave cfg->conn->error set. */
+ * watch (src/queue.c, src/lease.c). Never throws: failures are recorded in cfg->failure. */
 #ifndef RLOCK_CLAIM_H
 #define RLOCK_CLAIM_H
 
@@ -29,8 +29,7 @@ typedef enum {
 	RLOCK_CLAIM_SETTLED,     /* a run before ours finished: the stored outcome follows */
 	RLOCK_CLAIM_MISMATCH,    /* the key was first used with another fingerprint */
 	RLOCK_CLAIM_IN_PROGRESS, /* another run still holds it at the end of our wait */
-	RLOCK_CLAIM_NO_RANDOM,   /* the CSPRNG gave no bytes for a token */
-	RLOCK_CLAIM_ERROR,       /* Redis could not be asked, or answered nonsense */
+	RLOCK_CLAIM_ERROR,       /* cfg->failure says why */
 } rlock_claim_result;
 
 typedef struct rlock_claim_answer {

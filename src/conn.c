@@ -84,6 +84,13 @@ rlock_conn *rlock_pool_adopt(rlock_pool *pool, rlock_server *server_in)
 	return c;
 }
 
+void rlock_conn_report(rlock_conn *c, rlock_failure *f)
+{
+	rlock_fail(f, c->error_is_random ? RLOCK_FAILURE_RANDOM : RLOCK_FAILURE_REDIS, "%s",
+		c->error[0] ? c->error : "Redis failed without saying why");
+	c->error_is_random = false;
+}
+
 redisReply *rlock_conn_reject_errors(rlock_conn *c, redisReply *reply)
 {
 	if (rlock_reply_is_any_error(reply)) {

@@ -6,6 +6,7 @@
 #include "php.h"
 #include "uri.h"
 #include "stats.h"
+#include "failure.h"
 
 #define RLOCK_CONN_ERROR_MAX 256
 #define RLOCK_CONN_DEFERRED_MAX 4
@@ -47,7 +48,8 @@ typedef struct rlock_conn {
 	rlock_cluster *cluster;  /* the cluster this node belongs to, for MOVED and ASK (src/cluster.c) */
 	int64_t skip_until;      /* a Redlock master that timed out is left alone until then */
 	char run_id[41];         /* the server's run_id, learnt at connect: tells two URIs of one server apart */
-	char error[RLOCK_CONN_ERROR_MAX];
+	char error[RLOCK_CONN_ERROR_MAX]; /* why this connection last failed */
+	bool error_is_random;    /* ... and that was the CSPRNG (a wake channel's name) */
 } rlock_conn;
 
 /* A new authenticated context to c's server (SELECTed when select_db): for the
@@ -92,6 +94,9 @@ bool rlock_conn_went_away(const rlock_conn *c, int saved_errno);
 void rlock_conn_fail(rlock_conn *c, int saved_errno);
 /* The same for a reply that did not come within read_timeout. */
 void rlock_conn_timed_out(rlock_conn *c);
+
+/* Records c's last failure as the operation's, unless it has one already. */
+void rlock_conn_report(rlock_conn *c, rlock_failure *f);
 
 /* Passes a reply through, but turns an error reply into a failure: NULL,
  * with c->error saying what Redis answered. */

@@ -3,6 +3,7 @@
 #define RLOCK_ERRORS_H
 
 #include "php.h"
+#include "failure.h"
 
 extern zend_class_entry *rlock_ce_exception;
 extern zend_class_entry *rlock_ce_connection_exception;
@@ -12,6 +13,10 @@ extern zend_class_entry *rlock_ce_in_progress_exception;
 extern zend_class_entry *rlock_ce_conflict_exception;
 
 
+/* The exception for a failed operation: RLockConnectionException for Redis trouble,
+ * RLockException for anything else (the CSPRNG). */
+void rlock_throw_failure(const rlock_failure *failure);
+
 /* User code can run while a constructor still works (a __toString() of an
  * argument, an error handler for a deprecation) and keep $this after the
  * constructor threw: every method of such an object throws an Error. So does
@@ -19,6 +24,7 @@ extern zend_class_entry *rlock_ce_conflict_exception;
 bool rlock_check_ready(bool ready, const char *class_name);
 /* The same for getters, which touch no state and may run in such a handler. */
 bool rlock_check_initialized(bool ready, const char *class_name);
+
 
 /* The engine is unwinding the stack for exit() (or a fiber's destruction): the
  * outcome of what was running is unknown, and the unwind must not be touched. */

@@ -6,6 +6,7 @@
 #include "globals.h"
 #include "pid.h"
 #include "errors.h"
+#include "object.h"
 #include "options.h"
 #include "claim.h"
 #include "outcome.h"
@@ -27,20 +28,11 @@ typedef enum { CLAIM_OURS, CLAIM_REPLAYED, CLAIM_THREW } claim_outcome;
 zend_class_entry *rlock_ce_idempotency;
 static zend_object_handlers idem_handlers;
 
-static inline rlock_idem *idem_from_obj(zend_object *obj)
-{
-	return (rlock_idem *) ((char *) obj - XtOffsetOf(rlock_idem, std));
-}
+#define READY_IDEM(idem) RLOCK_THIS(rlock_idem, idem, scope, rlock_check_ready, "RLockIdempotency")
 
-#define THIS_IDEM() idem_from_obj(Z_OBJ_P(ZEND_THIS))
-/* Declares idem as $this, or returns after throwing when the constructor did not finish. */
-#define READY_IDEM(idem) \
-	rlock_idem *idem = THIS_IDEM(); \
-	if (!rlock_check_ready(idem->scope != NULL, "RLockIdempotency")) RETURN_THROWS()
-
-static void throw_connection_error(rlock_idem *idem)
+static void throw_failure(rlock_idem *idem)
 {
-	zend_throw_exception(rlock_ce_connection_exception, idem->cfg.conn->error, 0);
+	rlock_throw_failure(&idem->cfg.failure);
 }
 
 static void throw_in_progress(const zend_string *key, zend_long retry_after)
@@ -75,11 +67,8 @@ static claim_outcome claim_key(rlock_idem *idem, rlock_claim *claim, const zend_
 	case RLOCK_CLAIM_IN_PROGRESS:
 		throw_in_progress(key, MAX(answer.retry_after, 1));
 		return CLAIM_THREW;
-	case RLOCK_CLAIM_NO_RANDOM:
-		zend_throw_exception(rlock_ce_exception, "no random bytes for a claim token", 0);
-		return CLAIM_THREW;
 	default:
-		throw_connection_error(idem);
+		throw_failure(idem);
 		return CLAIM_THREW;
 	}
 }
@@ -129,14 +118,14 @@ static void apply_on_error(rlock_idem *idem, rlock_claim *claim)
 
 	if (idem->cfg.on_error == RLOCK_ON_ERROR_RELEASE) {
 		if (rlock_claim_abort(&idem->cfg, claim) < 0) {
-			throw_connection_error(idem);
+			throw_failure(idem);
 		}
 	} else if (idem->cfg.on_error == RLOCK_ON_ERROR_STORE) {
 		zend_string *payload = rlock_outcome_of_exception(failure);
 
 		/* the message's __toString() may call exit(): then nothing is stored */
 		if (!rlock_engine_unwinding() && rlock_claim_finish(&idem->cfg, claim, RLOCK_CLAIM_FAILED, payload) < 0) {
-			throw_connection_error(idem);
+			throw_failure(idem);
 		}
 		zend_string_release(payload);
 	}
@@ -187,7 +176,7 @@ static void abandon_claims(rlock_idem *idem, HashTable *claims, bool may_release
 
 static void idem_free(zend_object *obj)
 {
-	rlock_idem *idem = idem_from_obj(obj);
+	rlock_idem *idem = RLOCK_OBJ(rlock_idem, obj);
 
 	abandon_claims(idem, &idem->claims, true);
 	abandon_claims(idem, &idem->running, false);
@@ -201,29 +190,18 @@ static void idem_free(zend_object *obj)
 void rlock_idempotency_init_class(zend_class_entry *ce)
 {
 	rlock_ce_idempotency = ce;
-	ce->create_object = idem_create;
-	memcpy(&idem_handlers, zend_get_std_object_handlers(), sizeof(idem_handlers));
-	idem_handlers.offset = XtOffsetOf(rlock_idem, std);
-	idem_handlers.free_obj = idem_free;
-	idem_handlers.clone_obj = NULL; /* open claims have one owner */
+	rlock_object_class_init(ce, idem_create, &idem_handlers, XtOffsetOf(rlock_idem, std), idem_free);
 }
 
 /* ---- methods ---- */
 
 ZEND_METHOD(RLockIdempotency, __construct)
 {
-	rlock_idem *idem = THIS_IDEM();
+	rlock_idem *idem = RLOCK_OBJ(rlock_idem, Z_OBJ_P(ZEND_THIS));
 	zend_string *scope;
-	HashTable *options = NULL;
+	HashTable *options;
 
-	ZEND_PARSE_PARAMETERS_START(1, 2)
-		Z_PARAM_STR(scope)
-		Z_PARAM_OPTIONAL
-		Z_PARAM_ARRAY_HT(options)
-	ZEND_PARSE_PARAMETERS_END();
-
-	if (idem->scope) {
-		zend_throw_error(NULL, "RLockIdempotency::__construct() cannot be called twice");
+	if (rlock_constructor_args(execute_data, idem->scope != NULL, &scope, &options) == FAILURE) {
 		RETURN_THROWS();
 	}
 	if (ZSTR_LEN(scope) == 0 || ZSTR_LEN(scope) > RLOCK_SCOPE_MAX) {
@@ -255,7 +233,7 @@ static void settle_run(rlock_idem *idem, rlock_claim *claim, const zend_string *
 		zval_ptr_dtor(return_value);
 		ZVAL_NULL(return_value);
 		if (finished == -1) {
-			throw_connection_error(idem);
+			throw_failure(idem);
 		} else if (finished == 0) {
 			throw_claim_lost(key);
 		}
@@ -338,7 +316,8 @@ ZEND_METHOD(RLockIdempotency, begin)
 	add_assoc_bool(return_value, "claimed", 1);
 }
 
-/* The open claim begun on key, or NULL after throwing an Error naming the method. */
+/* The open claim begun on key, or NULL after throwing an Error naming the method — and NULL
+ * without throwing in a fork child of the process that began it (the claim is its parent's). */
 static rlock_claim *begun_claim(rlock_idem *idem, zend_string *key, const char *method)
 {
 	rlock_claim *claim = zend_hash_find_ptr(&idem->claims, key);
@@ -346,7 +325,7 @@ static rlock_claim *begun_claim(rlock_idem *idem, zend_string *key, const char *
 	if (!claim) {
 		zend_throw_error(NULL, "RLockIdempotency::%s(): key \"%s\" was not begun by this object", method, ZSTR_VAL(key));
 	}
-	return claim;
+	return claim && claim->pid == rlock_pid() ? claim : NULL;
 }
 
 ZEND_METHOD(RLockIdempotency, complete)
@@ -363,11 +342,10 @@ ZEND_METHOD(RLockIdempotency, complete)
 	READY_IDEM(idem);
 
 	if (!(claim = begun_claim(idem, key, "complete"))) {
-		RETURN_THROWS();
-	}
-	if (claim->pid != rlock_pid()) {
-		zend_throw_exception_ex(rlock_ce_exception, 0, "key \"%s\" was begun by process %ld: "
-			"only that process can complete it, not a fork child", ZSTR_VAL(key), (long) claim->pid);
+		if (!EG(exception)) {
+			zend_throw_exception_ex(rlock_ce_exception, 0, "key \"%s\" was begun by another process: "
+				"only that process can complete it, not a fork child", ZSTR_VAL(key));
+		}
 		RETURN_THROWS();
 	}
 	finished = finish_with_value(idem, claim, result, key);
@@ -375,7 +353,7 @@ ZEND_METHOD(RLockIdempotency, complete)
 		RETURN_THROWS(); /* the claim stays open, and ends with its lease */
 	}
 	if (finished < 0) {
-		throw_connection_error(idem); /* the claim stays open: complete() may be retried */
+		throw_failure(idem); /* the claim stays open: complete() may be retried */
 		RETURN_THROWS();
 	}
 	zend_hash_del(&idem->claims, key);
@@ -397,14 +375,14 @@ ZEND_METHOD(RLockIdempotency, abort)
 	READY_IDEM(idem);
 
 	if (!(claim = begun_claim(idem, key, "abort"))) {
-		RETURN_THROWS();
-	}
-	if (claim->pid != rlock_pid()) {
+		if (EG(exception)) {
+			RETURN_THROWS();
+		}
 		RETURN_FALSE; /* a fork child's copy: the claim is its parent's */
 	}
 	aborted = rlock_claim_abort(&idem->cfg, claim);
 	if (aborted < 0) {
-		throw_connection_error(idem);
+		throw_failure(idem);
 		RETURN_THROWS();
 	}
 	zend_hash_del(&idem->claims, key);
@@ -424,7 +402,7 @@ ZEND_METHOD(RLockIdempotency, state)
 		RETURN_THROWS();
 	}
 	if (!rlock_claim_state(&idem->cfg, idem->scope, key, &state)) {
-		throw_connection_error(idem);
+		throw_failure(idem);
 		RETURN_THROWS();
 	}
 	if (state) {

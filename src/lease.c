@@ -1,7 +1,7 @@
 /* rlock: a lock's lease in Redis — take it (once, or waiting for a wake-up),
  * give it back, extend it, ask about it — and the list of leases this process
  * holds, which request end frees. Where the lock lives is the backend's business
- * (src/backend.h). Never throws: failures leave c->error set. */
+ * (src/backend.h). Never throws: failures are recorded in lock->cfg.failure. */
 #include <unistd.h>
 #include "php.h"
 #include "globals.h"
@@ -101,7 +101,13 @@ uint64_t rlock_lease_watch_key(rlock_config *cfg, const zend_string *key, const 
 		fallbacks, cfg->backend->fallbacks(cfg, fallbacks, RLOCK_WATCH_FALLBACKS_MAX)
 	};
 
-	return rlock_watchdog_watch(&request, cfg->conn->error, sizeof(cfg->conn->error));
+	char why[RLOCK_FAILURE_MAX];
+	uint64_t id = rlock_watchdog_watch(&request, why, sizeof(why));
+
+	if (!id) {
+		rlock_fail(&cfg->failure, RLOCK_FAILURE_REDIS, "%s", why);
+	}
+	return id;
 }
 
 /* Hands the new lease to the watchdog, when the lock asked for one. */
@@ -122,10 +128,17 @@ static zend_result lease_watch(rlock_lock *lock)
 static zend_result lease_new_token(rlock_lock *lock)
 {
 	if (rlock_random_hex(lock->token, RLOCK_TOKEN_BYTES) == FAILURE) {
-		snprintf(lock->cfg.conn->error, sizeof(lock->cfg.conn->error), "no random bytes for a token");
+		rlock_fail(&lock->cfg.failure, RLOCK_FAILURE_RANDOM, "no random bytes for a lock token");
 		return FAILURE;
 	}
 	return SUCCESS;
+}
+
+/* Every operation starts afresh, at the server that keeps the lock. */
+static zend_result lease_start(rlock_lock *lock)
+{
+	rlock_failure_clear(&lock->cfg.failure);
+	return lock->cfg.backend->route(&lock->cfg, lock->keys[0]);
 }
 
 rlock_lease_outcome rlock_lease_acquire(rlock_lock *lock, zend_long wait_ms)
@@ -134,7 +147,7 @@ rlock_lease_outcome rlock_lease_acquire(rlock_lock *lock, zend_long wait_ms)
 	int64_t deadline = rlock_now_us() + (int64_t) wait_ms * 1000;
 	rlock_lease_outcome outcome;
 
-	if (backend->route(&lock->cfg, lock->keys[0]) == FAILURE) {
+	if (lease_start(lock) == FAILURE) {
 		return RLOCK_LEASE_FAILED;
 	}
 	if (rlock_lease_is_ours(lock)) {
@@ -169,7 +182,7 @@ rlock_lease_outcome rlock_lease_acquire(rlock_lock *lock, zend_long wait_ms)
 /* Routes to the lock's server and checks it is still ours: TAKEN when the operation may go on. */
 static rlock_lease_outcome lease_held_here(rlock_lock *lock)
 {
-	if (lock->cfg.backend->route(&lock->cfg, lock->keys[0]) == FAILURE) {
+	if (lease_start(lock) == FAILURE) {
 		return RLOCK_LEASE_FAILED;
 	}
 	return rlock_lease_is_ours(lock) ? RLOCK_LEASE_TAKEN : RLOCK_LEASE_BUSY;

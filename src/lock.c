@@ -7,30 +7,19 @@
 #include "lock.h"
 #include "lease.h"
 #include "errors.h"
+#include "object.h"
 #include "watchdog.h"
 #include "keys.h"
 
 zend_class_entry *rlock_ce_lock;
 static zend_object_handlers lock_handlers;
 
-static inline rlock_lock *lock_from_obj(zend_object *obj)
-{
-	return (rlock_lock *) ((char *) obj - XtOffsetOf(rlock_lock, std));
-}
+#define READY_LOCK(lock) RLOCK_THIS(rlock_lock, lock, name, rlock_check_ready, "RLock")
+#define INITIALIZED_LOCK(lock) RLOCK_THIS(rlock_lock, lock, name, rlock_check_initialized, "RLock")
 
-#define THIS_LOCK() lock_from_obj(Z_OBJ_P(ZEND_THIS))
-/* Declares lock as $this, or returns after throwing when the constructor did not finish. */
-#define READY_LOCK(lock) \
-	rlock_lock *lock = THIS_LOCK(); \
-	if (!rlock_check_ready(lock->name != NULL, "RLock")) RETURN_THROWS()
-/* The same for a getter. */
-#define INITIALIZED_LOCK(lock) \
-	rlock_lock *lock = THIS_LOCK(); \
-	if (!rlock_check_initialized(lock->name != NULL, "RLock")) RETURN_THROWS()
-
-static void throw_connection_error(const rlock_lock *lock)
+static void throw_failure(const rlock_lock *lock)
 {
-	zend_throw_exception(rlock_ce_connection_exception, lock->cfg.conn->error, 0);
+	rlock_throw_failure(&lock->cfg.failure);
 }
 
 /* 1: ours, 0: not within wait_ms, -1: thrown. */
@@ -39,7 +28,7 @@ static int lock_acquire(rlock_lock *lock, zend_long wait_ms)
 	rlock_lease_outcome outcome = rlock_lease_acquire(lock, wait_ms);
 
 	if (outcome == RLOCK_LEASE_FAILED) {
-		throw_connection_error(lock);
+		throw_failure(lock);
 		return -1;
 	}
 	return outcome == RLOCK_LEASE_TAKEN;
@@ -51,7 +40,7 @@ static int lock_release(rlock_lock *lock)
 	rlock_lease_outcome outcome = rlock_lease_release(lock);
 
 	if (outcome == RLOCK_LEASE_FAILED) {
-		throw_connection_error(lock);
+		throw_failure(lock);
 		return -1;
 	}
 	if (outcome == RLOCK_LEASE_TAKEN) {
@@ -75,7 +64,7 @@ static zend_object *lock_create(zend_class_entry *ce)
 
 static void lock_free(zend_object *obj)
 {
-	rlock_lock *lock = lock_from_obj(obj);
+	rlock_lock *lock = RLOCK_OBJ(rlock_lock, obj);
 
 	if (rlock_lease_is_ours(lock) && lock->cfg.auto_release
 			&& rlock_lease_release(lock) == RLOCK_LEASE_TAKEN) {
@@ -94,35 +83,16 @@ static void lock_free(zend_object *obj)
 	zend_object_std_dtor(obj);
 }
 
-void rlock_lock_init_class(zend_class_entry *ce)
-{
-	rlock_ce_lock = ce;
-	ce->create_object = lock_create;
-	memcpy(&lock_handlers, zend_get_std_object_handlers(), sizeof(lock_handlers));
-	lock_handlers.offset = XtOffsetOf(rlock_lock, std);
-	lock_handlers.free_obj = lock_free;
-	lock_handlers.clone_obj = NULL; /* a held lock has one owner */
-}
-
 /* ---- methods ---- */
 
 ZEND_METHOD(RLock, __construct)
 {
-	rlock_lock *lock = THIS_LOCK();
+	rlock_lock *lock = RLOCK_OBJ(rlock_lock, Z_OBJ_P(ZEND_THIS));
 	zend_string *name;
-	HashTable *options = NULL;
+	HashTable *options;
 
-	ZEND_PARSE_PARAMETERS_START(1, 2)
-		Z_PARAM_STR(name)
-		Z_PARAM_OPTIONAL
-		Z_PARAM_ARRAY_HT(options)
-	ZEND_PARSE_PARAMETERS_END();
-
-	if (lock->name) {
-		zend_throw_error(NULL, "RLock::__construct() cannot be called twice");
-		RETURN_THROWS();
-	}
-	if (rlock_check_name(name, 1) == FAILURE || rlock_config_init(&lock->cfg, options, RLOCK_FOR_LOCK, 2) == FAILURE) {
+	if (rlock_constructor_args(execute_data, lock->name != NULL, &name, &options) == FAILURE
+			|| rlock_check_name(name, 1) == FAILURE || rlock_config_init(&lock->cfg, options, RLOCK_FOR_LOCK, 2) == FAILURE) {
 		RETURN_THROWS();
 	}
 	lock->name = zend_string_copy(name);
@@ -187,7 +157,7 @@ ZEND_METHOD(RLock, extend)
 	}
 	outcome = rlock_lease_extend(lock, ttl);
 	if (outcome == RLOCK_LEASE_FAILED) {
-		throw_connection_error(lock);
+		throw_failure(lock);
 		RETURN_THROWS();
 	}
 	if (outcome == RLOCK_LEASE_TAKEN) {
@@ -202,7 +172,7 @@ static bool lock_remaining(rlock_lock *lock, zend_long *ms)
 	rlock_lease_outcome outcome = rlock_lease_remaining(lock, ms);
 
 	if (outcome == RLOCK_LEASE_FAILED) {
-		throw_connection_error(lock);
+		throw_failure(lock);
 		return false;
 	}
 	/* -1 from PTTL (something made our key persistent) reads as "not held": rare enough. */
@@ -376,7 +346,7 @@ ZEND_METHOD(RLock, forceRelease)
 	ok = cfg.backend->delete(&cfg, key, &deleted);
 	zend_string_release(key);
 	if (!ok) {
-		zend_throw_exception(rlock_ce_connection_exception, cfg.conn->error, 0);
+		rlock_throw_failure(&cfg.failure);
 	}
 	rlock_config_dtor(&cfg);
 	if (!ok) {
@@ -405,4 +375,10 @@ ZEND_METHOD(RLock, stats)
 	add_assoc_long(return_value, "connection_errors", s->connection_errors);
 	add_assoc_long(return_value, "script_loads", s->script_loads);
 	add_assoc_long(return_value, "pid", (zend_long) rlock_pid());
+}
+
+void rlock_lock_init_class(zend_class_entry *ce)
+{
+	rlock_ce_lock = ce;
+	rlock_object_class_init(ce, lock_create, &lock_handlers, XtOffsetOf(rlock_lock, std), lock_free);
 }

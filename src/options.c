@@ -46,6 +46,18 @@ static zend_result ms_option(const char *key, zval *value, zend_long min, zend_l
 	return SUCCESS;
 }
 
+/* An element of an option's list, which must be a string; NULL after a TypeError naming the option. */
+static zval *listed_string(zval *item, const char *key, const char *what, uint32_t arg)
+{
+	ZVAL_DEREF(item);
+	if (Z_TYPE_P(item) != IS_STRING) {
+		zend_argument_type_error(arg, "option \"%s\" must list %s as strings, %s given",
+			key, what, zend_zval_type_name(item));
+		return NULL;
+	}
+	return item;
+}
+
 static zend_result resolve_server(rlock_config *cfg, const char *uri, size_t len, uint32_t arg)
 {
 	const char *why = NULL;
@@ -83,13 +95,8 @@ static zend_result opt_servers(rlock_config *cfg, const char *key, zval *value, 
 	}
 	cfg->master_count = 0;
 	ZEND_HASH_FOREACH_VAL(Z_ARRVAL_P(value), uri) {
-		ZVAL_DEREF(uri);
-		if (Z_TYPE_P(uri) != IS_STRING) {
-			zend_argument_type_error(arg, "option \"%s\" must list URIs as strings, %s given",
-				key, zend_zval_type_name(uri));
-			return FAILURE;
-		}
-		if (resolve_server(cfg, Z_STRVAL_P(uri), Z_STRLEN_P(uri), arg) == FAILURE) {
+		if (!(uri = listed_string(uri, key, "URIs", arg))
+				|| resolve_server(cfg, Z_STRVAL_P(uri), Z_STRLEN_P(uri), arg) == FAILURE) {
 			return FAILURE;
 		}
 		for (int i = 0; i < cfg->master_count; i++) {
@@ -307,10 +314,7 @@ static zend_result opt_allowed_classes(rlock_config *cfg, const char *key, zval 
 		return SUCCESS;
 	}
 	ZEND_HASH_FOREACH_VAL(Z_ARRVAL_P(value), name) {
-		ZVAL_DEREF(name);
-		if (Z_TYPE_P(name) != IS_STRING) {
-			zend_argument_type_error(arg, "option \"%s\" must list class names as strings, %s given",
-				key, zend_zval_type_name(name));
+		if (!(name = listed_string(name, key, "class names", arg))) {
 			return FAILURE;
 		}
 		add_class_name(&cfg->allowed_classes, Z_STRVAL_P(name), Z_STRLEN_P(name));
@@ -414,6 +418,7 @@ static void config_defaults(rlock_config *cfg, unsigned kind)
 {
 	const char *why = NULL;
 
+	rlock_failure_clear(&cfg->failure);
 	cfg->backend = NULL;
 	cfg->conn = NULL;
 	cfg->cluster = NULL;

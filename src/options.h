@@ -31,6 +31,7 @@
 typedef enum { RLOCK_ON_ERROR_RELEASE, RLOCK_ON_ERROR_STORE, RLOCK_ON_ERROR_KEEP } rlock_on_error;
 
 struct rlock_config {
+	rlock_failure failure;        /* why the object's last operation failed */
 	const rlock_backend *backend; /* where the lock runs: chosen with the servers or cluster option */
 	rlock_conn *conn;          /* the server; with a cluster, the node last routed to */
 	rlock_cluster *cluster;    /* NULL unless the cluster option is set */

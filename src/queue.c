@@ -18,6 +18,7 @@ rlock_queue_outcome rlock_queue_wait(rlock_waiting *w, zend_long *fence)
 		c = w->cfg->conn;
 		/* Listening before queueing: a release right after our try still reaches us. */
 		if (rlock_wait_ready(c, &w->cfg->timeouts) == FAILURE) {
+			rlock_conn_report(c, &w->cfg->failure);
 			return RLOCK_QUEUE_FAILED;
 		}
 		if (w->try_once(w->self, c->wake_channel, &holder_ms) == RLOCK_TRY_SETTLED) {

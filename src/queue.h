@@ -31,7 +31,7 @@ typedef enum {
 	RLOCK_QUEUE_HANDED,      /* a trusted wake-up handed it over (*fence set) */
 	RLOCK_QUEUE_DEADLINE,    /* still busy at the deadline */
 	RLOCK_QUEUE_INTERRUPTED, /* max_execution_time, or a signal handler that threw or forked */
-	RLOCK_QUEUE_FAILED,      /* no route, or no wake-up connection: cfg->conn->error says why */
+	RLOCK_QUEUE_FAILED,      /* no route, or no wake-up connection: cfg->failure says why */
 } rlock_queue_outcome;
 
 rlock_queue_outcome rlock_queue_wait(rlock_waiting *w, zend_long *fence);

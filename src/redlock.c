@@ -3,7 +3,7 @@
  * (src/fanout.c) and counts only when a majority agrees; a lock is ours only if
  * a majority took it within its validity time, so a minority of masters may be
  * down, slow or restarted without two holders. The operations of the Redlock
- * backend (src/backend.h). Never throws: failures leave lock->cfg.conn->error set. */
+ * backend (src/backend.h). Never throws: failures are recorded in lock->cfg.failure. */
 #include "php.h"
 #include "backend.h"
 #include "lock_state.h"
@@ -45,7 +45,7 @@ static void no_majority(rlock_config *cfg, int answered)
 			break;
 		}
 	}
-	snprintf(cfg->conn->error, sizeof(cfg->conn->error), "only %d of %d Redis masters answered, %d needed: %s",
+	rlock_fail(&cfg->failure, RLOCK_FAILURE_REDIS, "only %d of %d Redis masters answered, %d needed: %s",
 		answered, cfg->master_count, quorum(cfg), why);
 }
 
@@ -57,7 +57,7 @@ static bool one_server_twice(rlock_config *cfg)
 	for (int i = 0; i < cfg->master_count; i++) {
 		for (int j = i + 1; j < cfg->master_count; j++) {
 			if (cfg->masters[i]->run_id[0] && strcmp(cfg->masters[i]->run_id, cfg->masters[j]->run_id) == 0) {
-				snprintf(cfg->conn->error, sizeof(cfg->conn->error), "option \"servers\" must list independent "
+				rlock_fail(&cfg->failure, RLOCK_FAILURE_REDIS, "option \"servers\" must list independent "
 					"masters for Redlock, but %s and %s are one Redis server", cfg->masters[i]->server.display,
 					cfg->masters[j]->server.display);
 				return true;
@@ -121,15 +121,12 @@ static int release_everywhere(rlock_lock *lock, int *answered)
 }
 
 /* Gives back a failed attempt on every master (a master whose reply was lost
- * may have taken it too), keeping the attempt's error message. */
+ * may have taken it too). */
 static void give_back(rlock_lock *lock)
 {
-	char error[RLOCK_CONN_ERROR_MAX];
 	int ignored;
 
-	memcpy(error, lock->cfg.conn->error, sizeof(error));
 	release_everywhere(lock, &ignored);
-	memcpy(lock->cfg.conn->error, error, sizeof(error));
 }
 
 /* Fencing over independent masters: the token is the highest of the counters

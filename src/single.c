@@ -22,8 +22,17 @@
 
 static void unexpected_reply(rlock_lock *lock, const redisReply *reply)
 {
-	snprintf(lock->cfg.conn->error, sizeof(lock->cfg.conn->error),
-		"unexpected reply type %d from %s", reply->type, lock->cfg.conn->server.display);
+	rlock_fail(&lock->cfg.failure, RLOCK_FAILURE_REDIS, "unexpected reply type %d from %s",
+		reply->type, lock->cfg.conn->server.display);
+}
+
+/* A command's reply, or NULL with the failure recorded as the operation's. */
+static redisReply *answered(rlock_config *cfg, redisReply *reply)
+{
+	if (!reply) {
+		rlock_conn_report(cfg->conn, &cfg->failure);
+	}
+	return reply;
 }
 
 /* ARGV for the lease scripts: token, then extra. Returns the count. */
@@ -48,7 +57,8 @@ static redisReply *lease_run(rlock_lock *lock, rlock_script *script, int numkeys
 	size_t argvlen[LEASE_ARGS_MAX];
 	int argc = lease_args(lock, extra_argc, extra, extra_len, argv, argvlen);
 
-	return rlock_script_run(&lock->cfg.conn, &lock->cfg.timeouts, script, numkeys, lock->keys, argc, argv, argvlen);
+	return answered(&lock->cfg,
+		rlock_script_run(&lock->cfg.conn, &lock->cfg.timeouts, script, numkeys, lock->keys, argc, argv, argvlen));
 }
 
 /* The same script, sent ahead of the next command on the lock's connection. */
@@ -141,7 +151,7 @@ static rlock_lease_outcome lease_set_nx(rlock_lock *lock)
 	rlock_lease_outcome outcome = RLOCK_LEASE_FAILED;
 
 	argvlen[5] = snprintf(ttl, sizeof(ttl), ZEND_LONG_FMT, lock->cfg.ttl);
-	reply = rlock_cluster_call(&lock->cfg.conn, &lock->cfg.timeouts, 6, argv, argvlen);
+	reply = answered(&lock->cfg, rlock_cluster_call(&lock->cfg.conn, &lock->cfg.timeouts, 6, argv, argvlen));
 	if (!reply) {
 		return RLOCK_LEASE_FAILED;
 	}
@@ -181,7 +191,6 @@ static rlock_lease_outcome lease_give_up(rlock_lock *lock, const char *waiter)
  * that nothing outlives the failure but what a TTL ends anyway. */
 static void lease_abandon(rlock_lock *lock, const char *waiter)
 {
-	char error[RLOCK_CONN_ERROR_MAX];
 	zend_long ignored;
 
 	if (lock->cfg.conn->connect_failed) {
@@ -198,12 +207,10 @@ static void lease_abandon(rlock_lock *lock, const char *waiter)
 		lease_defer(lock, &rlock_script_release, 0, NULL, NULL);
 		return;
 	}
-	memcpy(error, lock->cfg.conn->error, sizeof(error));
 	if (*waiter) {
 		lease_give_up(lock, waiter);
 	}
 	single_release(lock, &ignored);
-	memcpy(lock->cfg.conn->error, error, sizeof(error));
 }
 
 static void single_abandon(rlock_lock *lock)
@@ -304,7 +311,7 @@ static bool single_delete(rlock_config *cfg, zend_string *key, bool *deleted)
 	long long n = 0;
 
 	if (cfg->backend->route(cfg, key) == FAILURE
-			|| !(reply = rlock_cluster_call(&cfg->conn, &cfg->timeouts, 2, argv, argvlen))) {
+			|| !(reply = answered(cfg, rlock_cluster_call(&cfg->conn, &cfg->timeouts, 2, argv, argvlen)))) {
 		return false;
 	}
 	*deleted = rlock_reply_int(reply, &n) && n > 0;
@@ -321,8 +328,13 @@ static zend_result cluster_route(rlock_config *cfg, const zend_string *key)
 {
 	rlock_conn *node = rlock_cluster_route(cfg->cluster, key, &cfg->timeouts);
 
-	cfg->conn = node ? node : cfg->cluster->seeds[0]; /* the seed carries the error */
-	return node ? SUCCESS : FAILURE;
+	if (!node) {
+		cfg->conn = cfg->cluster->seeds[0]; /* which carries the error */
+		rlock_conn_report(cfg->conn, &cfg->failure);
+		return FAILURE;
+	}
+	cfg->conn = node;
+	return SUCCESS;
 }
 
 static int single_lease_servers(const rlock_config *cfg, const rlock_server **out)

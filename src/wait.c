@@ -23,6 +23,7 @@ static zend_result new_channel(rlock_conn *c)
 
 	if (rlock_random_hex(c->wake_channel + prefix, 12) == FAILURE) {
 		snprintf(c->error, sizeof(c->error), "no random bytes for a wake channel");
+		c->error_is_random = true;
 		return FAILURE;
 	}
 	return SUCCESS;
