@@ -1,6 +1,6 @@
 <?php
 /* Turns one benchmark run into the table in docs/proof.md and a PNG chart. */
-require_once dirname(__DIR__) . '/tools/readme-block.php';
+require_once dirname(__DIR__) . '/tools/lib/readme-block.php';
 
 function bench_ratio(float $ours, float $theirs): string
 {

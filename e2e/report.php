@@ -1,6 +1,6 @@
 <?php
 /* Writes the e2e runs' figures into docs/proof.md, between their markers. */
-require_once dirname(__DIR__) . '/tools/readme-block.php';
+require_once dirname(__DIR__) . '/tools/lib/readme-block.php';
 
 function e2e_report_load(array $r, string $readme): void
 {

@@ -4,8 +4,11 @@
  * inside a network namespace of its own, reached over a veth pair, so that
  * iptables can drop its packets), php-fpm with this build of rlock loaded,
  * nginx in front. Everything lives in one temporary directory and is stopped
- * by stop() (or at exit).
+ * by stop() (or at exit). Redis is started by tools/lib/redis-server.php, the
+ * launcher the tests and tools share.
  */
+require_once dirname(__DIR__, 2) . '/tools/lib/redis-server.php';
+
 final class E2EStack
 {
     public const NETNS = 'rlock-e2e';
@@ -16,6 +19,7 @@ final class E2EStack
     public int $httpPort;
     public string $redisHost = '127.0.0.1';
     public int $redisPort;
+    private RedisServer $redisServer;
     private array $procs = [];
     private ?Redis $observer = null;
     private int $owner;
@@ -26,14 +30,6 @@ final class E2EStack
         $this->dir = sys_get_temp_dir() . '/rlock-e2e-' . getmypid();
         @mkdir($this->dir, 0777, true);
         register_shutdown_function([$this, 'stop']);
-    }
-
-    public static function freePort(): int
-    {
-        $probe = stream_socket_server('tcp://127.0.0.1:0');
-        $name = stream_socket_get_name($probe, false);
-        fclose($probe);
-        return (int) substr($name, strrpos($name, ':') + 1);
     }
 
     private static function run(string $command): void
@@ -49,7 +45,6 @@ final class E2EStack
         if ($this->netns) {
             $this->makeNamespace();
         }
-        $this->redisPort = self::freePort();
         $this->startRedis();
         $this->startFpm();
         $this->startNginx();
@@ -79,20 +74,10 @@ final class E2EStack
     /** AOF with fsync always: a SIGKILLed Redis comes back with every lock and record it acknowledged. */
     private function startRedis(): void
     {
-        $args = ['redis-server', '--port', (string) $this->redisPort, '--bind', $this->redisHost, '--save', '',
-            '--appendonly', 'yes', '--appendfsync', 'always', '--protected-mode', 'no', '--dir', $this->dir, '--logfile', "{$this->dir}/redis.log"];
-        if ($this->netns) {
-            $args = array_merge(['ip', 'netns', 'exec', self::NETNS], $args);
-        }
-        $this->spawn('redis', $args);
-        $this->await(function () {
-            try {
-                $this->observer = null;
-                return $this->redis()->ping() !== false;
-            } catch (RedisException) {
-                return false;
-            }
-        });
+        $this->redisServer = new RedisServer($this->dir, ['appendonly' => 'yes', 'appendfsync' => 'always',
+            'protected-mode' => 'no'], $this->redisHost, $this->netns ? ['ip', 'netns', 'exec', self::NETNS] : []);
+        $this->redisServer->startOnFreePort();
+        $this->redisPort = $this->redisServer->port;
     }
 
     private function startFpm(): void
@@ -130,7 +115,7 @@ INI;
 
     private function startNginx(): void
     {
-        $this->httpPort = self::freePort();
+        $this->httpPort = free_loopback_port();
         $app = dirname(__DIR__) . '/app/index.php';
         $d = $this->dir;
         $conf = <<<NGINX
@@ -175,7 +160,7 @@ NGINX;
 
     public function pid(string $name): int
     {
-        return proc_get_status($this->procs[$name])['pid'];
+        return $name === 'redis' ? $this->redisServer->pid() : proc_get_status($this->procs[$name])['pid'];
     }
 
     /** The php-fpm worker processes (children of the master). */
@@ -189,12 +174,10 @@ NGINX;
     /** SIGKILL, $downSeconds without Redis, then the same server back from its AOF. */
     public function restartRedis(float $downSeconds): void
     {
-        proc_terminate($this->procs['redis'], 9);
-        proc_close($this->procs['redis']);
-        unset($this->procs['redis']);
+        $this->redisServer->stop();
         $this->observer = null;
         usleep((int) ($downSeconds * 1e6));
-        $this->startRedis();
+        $this->redisServer->restart();
     }
 
     /** iptables inside the namespace: drop a share of Redis' incoming packets, or all (0 or 1: clear). */
@@ -234,11 +217,14 @@ NGINX;
         if (getmypid() !== $this->owner) {
             return; // a forked client: the stack is its parent's to stop
         }
-        foreach (array_reverse($this->procs) as $name => $proc) {
-            proc_terminate($proc, $name === 'redis' ? 9 : 15);
+        foreach (array_reverse($this->procs) as $proc) {
+            proc_terminate($proc, 15);
             proc_close($proc);
         }
         $this->procs = [];
+        if (isset($this->redisServer)) {
+            $this->redisServer->stop(); // SIGKILL, last: nginx and the workers may still talk to it
+        }
         if ($this->netns) {
             $this->removeNamespace();
         }
