@@ -1,5 +1,5 @@
 /* This is a generated file, edit the .stub.php file instead.
- * Stub hash: 4362d59e589ce25eabf6407cbec853cf93ee41cf */
+ * Stub hash: bac7e6ab8e4cfb1e2c476e53517abb58f9271a25 */
 
 ZEND_BEGIN_ARG_INFO_EX(arginfo_class_RLock___construct, 0, 0, 1)
 	ZEND_ARG_TYPE_INFO(0, name, IS_STRING, 0)

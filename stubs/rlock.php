@@ -19,7 +19,7 @@ final class RLock
      * @param string $name    what is being locked, e.g. "order:1001" (1..1024 bytes)
      * @param array  $options servers (one URI, or 3..9 Redlock masters), cluster (seed URIs),
      *                        prefix, ttl, connect_timeout, read_timeout, auto_release, fair,
-     *                        fencing, watchdog, on_lost (see README)
+     *                        fencing, watchdog, on_lost (see docs/api.md)
      */
     public function __construct(string $name, #[\SensitiveParameter] array $options = []) {}
 
@@ -76,7 +76,7 @@ final class RLockIdempotency
      * @param array  $options servers (one URI), cluster (seed URIs), prefix, connect_timeout,
      *                        read_timeout, lease, retention, wait, on_error, max_result_bytes,
      *                        allowed_classes (as unserialize() takes it; default none)
-     *                        (see README)
+     *                        (see docs/api.md)
      */
     public function __construct(string $scope, #[\SensitiveParameter] array $options = []) {}
 
