@@ -5,6 +5,10 @@
 #ifndef RLOCK_SCRIPTS_LUA_H
 #define RLOCK_SCRIPTS_LUA_H
 
+/* src/lua/claim-states.lua, included by abort.lua, claim-renew.lua, claim.lua, finish.lua */
+#define RLOCK_LUA_FRAGMENT_CLAIM_STATES \
+	"local CLAIMED, CONFLICT, RUNNING, DONE, FAILED = 'claimed', 'conflict', 'running', 'done', 'failed'\n"
+
 /* src/lua/queue.lua, included by acquire.lua, leave.lua, release.lua */
 #define RLOCK_LUA_FRAGMENT_QUEUE \
 	"local function now_us()\n" \
@@ -40,7 +44,8 @@
 
 /* src/lua/abort.lua */
 #define RLOCK_LUA_ABORT \
-	"if redis.call('HGET', KEYS[1], 'owner') ~= ARGV[1] or redis.call('HGET', KEYS[1], 'state') ~= 'running' then\n" \
+	RLOCK_LUA_FRAGMENT_CLAIM_STATES \
+	"if redis.call('HGET', KEYS[1], 'owner') ~= ARGV[1] or redis.call('HGET', KEYS[1], 'state') ~= RUNNING then\n" \
 	"  return 0\n" \
 	"end\n" \
 	"redis.call('DEL', KEYS[1])\n" \
@@ -77,31 +82,33 @@
 
 /* src/lua/claim-renew.lua */
 #define RLOCK_LUA_CLAIM_RENEW \
-	"if redis.call('HGET', KEYS[1], 'owner') == ARGV[1] and redis.call('HGET', KEYS[1], 'state') == 'running' then\n" \
+	RLOCK_LUA_FRAGMENT_CLAIM_STATES \
+	"if redis.call('HGET', KEYS[1], 'owner') == ARGV[1] and redis.call('HGET', KEYS[1], 'state') == RUNNING then\n" \
 	"  return redis.call('PEXPIRE', KEYS[1], ARGV[2])\n" \
 	"end\n" \
 	"return 0\n"
 
 /* src/lua/claim.lua */
 #define RLOCK_LUA_CLAIM \
+	RLOCK_LUA_FRAGMENT_CLAIM_STATES \
 	"local state = redis.call('HGET', KEYS[1], 'state')\n" \
 	"if not state then\n" \
-	"  redis.call('HSET', KEYS[1], 'state', 'running', 'owner', ARGV[1], 'fp', ARGV[2])\n" \
+	"  redis.call('HSET', KEYS[1], 'state', RUNNING, 'owner', ARGV[1], 'fp', ARGV[2])\n" \
 	"  redis.call('PEXPIRE', KEYS[1], ARGV[3])\n" \
-	"  return {'claimed'}\n" \
+	"  return {CLAIMED}\n" \
 	"end\n" \
-	"if redis.call('HGET', KEYS[1], 'fp') ~= ARGV[2] then return {'conflict'} end\n" \
-	"if state == 'running' then\n" \
+	"if redis.call('HGET', KEYS[1], 'fp') ~= ARGV[2] then return {CONFLICT} end\n" \
+	"if state == RUNNING then\n" \
 	"  if redis.call('HGET', KEYS[1], 'owner') == ARGV[1] then\n" \
 	"    redis.call('PEXPIRE', KEYS[1], ARGV[3])\n" \
-	"    return {'claimed'}\n" \
+	"    return {CLAIMED}\n" \
 	"  end\n" \
 	"  if ARGV[4] ~= '' then\n" \
 	"    local t = redis.call('TIME')\n" \
 	"    redis.call('ZADD', KEYS[2], 'NX', t[1] * 1000000 + t[2], ARGV[4])\n" \
 	"    if redis.call('PTTL', KEYS[2]) < tonumber(ARGV[5]) then redis.call('PEXPIRE', KEYS[2], ARGV[5]) end\n" \
 	"  end\n" \
-	"  return {'running', redis.call('PTTL', KEYS[1])}\n" \
+	"  return {RUNNING, redis.call('PTTL', KEYS[1])}\n" \
 	"end\n" \
 	"return {state, redis.call('HGET', KEYS[1], 'result') or ''}\n"
 
@@ -114,10 +121,11 @@
 
 /* src/lua/finish.lua */
 #define RLOCK_LUA_FINISH \
+	RLOCK_LUA_FRAGMENT_CLAIM_STATES \
 	"local owner, state = unpack(redis.call('HMGET', KEYS[1], 'owner', 'state'))\n" \
 	"if owner ~= ARGV[1] then return 0 end\n" \
 	"if state == ARGV[2] then return 1 end\n" \
-	"if state ~= 'running' then return 0 end\n" \
+	"if state ~= RUNNING then return 0 end\n" \
 	"redis.call('HSET', KEYS[1], 'state', ARGV[2], 'result', ARGV[3])\n" \
 	"redis.call('PEXPIRE', KEYS[1], ARGV[4])\n" \
 	RLOCK_LUA_FRAGMENT_WAKE_ALL \
