@@ -1,5 +1,5 @@
 /* This is a generated file, edit the .stub.php file instead.
- * Stub hash: bac7e6ab8e4cfb1e2c476e53517abb58f9271a25 */
+ * Stub hash: e47643e88a58acb79112e93ea004ed7b8bbdb2da */
 
 ZEND_BEGIN_ARG_INFO_EX(arginfo_class_RLock___construct, 0, 0, 1)
 	ZEND_ARG_TYPE_INFO(0, name, IS_STRING, 0)

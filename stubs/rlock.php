@@ -105,6 +105,7 @@ final class RLockIdempotency
     public function state(string $key): ?string {}
 }
 
+/** The base of them all; itself for no random bytes (CSPRNG), or a stored result that cannot be replayed. */
 class RLockException extends RuntimeException
 {
 }
