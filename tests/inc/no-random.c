@@ -51,24 +51,17 @@ static int open_with(const char *name, const char *path, int flags, va_list args
 	return real(path, flags, mode);
 }
 
-int open(const char *path, int flags, ...)
-{
-	va_list args;
-	int fd;
+/* open() and open64() alike (PHP may call either): the name says which to pass on to. */
+#define OPEN_SHIM(name) \
+	int name(const char *path, int flags, ...) \
+	{ \
+		va_list args; \
+		int fd; \
+		va_start(args, flags); \
+		fd = open_with(#name, path, flags, args); \
+		va_end(args); \
+		return fd; \
+	}
 
-	va_start(args, flags);
-	fd = open_with("open", path, flags, args);
-	va_end(args);
-	return fd;
-}
-
-int open64(const char *path, int flags, ...)
-{
-	va_list args;
-	int fd;
-
-	va_start(args, flags);
-	fd = open_with("open64", path, flags, args);
-	va_end(args);
-	return fd;
-}
+OPEN_SHIM(open)
+OPEN_SHIM(open64)
