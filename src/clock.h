@@ -15,12 +15,4 @@ static inline int64_t rlock_now_us(void)
 	return (int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-static inline void rlock_sleep_us(int64_t us)
-{
-	struct timespec ts = {us / 1000000, (us % 1000000) * 1000};
-
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR) {
-	}
-}
-
 #endif

@@ -96,7 +96,8 @@ rlock_cluster *rlock_cluster_get(HashTable *clusters, rlock_pool *pool, zval *se
 	return cluster;
 }
 
-rlock_conn *rlock_cluster_node(rlock_cluster *cluster, const char *host, size_t host_len, int port)
+/* The node at host:port (a map entry, an ASK), joined to the worker's pool. */
+static rlock_conn *cluster_node(rlock_cluster *cluster, const char *host, size_t host_len, int port)
 {
 	rlock_server server;
 	rlock_conn *c;
@@ -110,7 +111,9 @@ rlock_conn *rlock_cluster_node(rlock_cluster *cluster, const char *host, size_t 
 	return c;
 }
 
-void rlock_cluster_forget(rlock_cluster *cluster, const rlock_conn *node)
+/* node could not be reached (a failover, say): its slots are looked up again
+ * next time, from any node that answers. */
+static void cluster_forget(rlock_cluster *cluster, const rlock_conn *node)
 {
 	for (int s = 0; s < RLOCK_CLUSTER_SLOTS; s++) {
 		if (cluster->slots[s] == node) {
@@ -119,9 +122,10 @@ void rlock_cluster_forget(rlock_cluster *cluster, const rlock_conn *node)
 	}
 }
 
-rlock_conn *rlock_cluster_moved(rlock_cluster *cluster, long slot, const char *host, size_t host_len, int port)
+/* After MOVED: slot now lives at host:port. Returns that node's connection. */
+static rlock_conn *cluster_moved(rlock_cluster *cluster, long slot, const char *host, size_t host_len, int port)
 {
-	rlock_conn *c = rlock_cluster_node(cluster, host, host_len, port);
+	rlock_conn *c = cluster_node(cluster, host, host_len, port);
 
 	if (slot >= 0 && slot < RLOCK_CLUSTER_SLOTS) {
 		cluster->slots[slot] = c;
@@ -153,12 +157,12 @@ static bool map_from(rlock_cluster *cluster, rlock_conn *asked, const rlock_time
 		for (size_t r = 3; rlock_reply_at(range, r); r++) {
 			/* replicas, remembered to ask for the map when the master is gone */
 			if (rlock_reply_slot_node(range, r, &host, &host_len, &port) && host_len) {
-				rlock_cluster_node(cluster, host, host_len, port);
+				cluster_node(cluster, host, host_len, port);
 			}
 		}
 		rlock_reply_slot_node(range, 2, &host, &host_len, &port);
 		/* an empty host means "the address you reached me at" */
-		node = host_len ? rlock_cluster_node(cluster, host, host_len, port) : asked;
+		node = host_len ? cluster_node(cluster, host, host_len, port) : asked;
 		for (long s = start; s <= end; s++) {
 			cluster->slots[s] = node;
 		}
@@ -217,8 +221,8 @@ static rlock_conn *redirect_target(rlock_conn *c, const redisReply *reply, bool 
 	}
 	*moved = to.moved;
 	return to.moved
-		? rlock_cluster_moved(c->cluster, to.slot, to.host, to.host_len, to.port)
-		: rlock_cluster_node(c->cluster, to.host, to.host_len, to.port);
+		? cluster_moved(c->cluster, to.slot, to.host, to.host_len, to.port)
+		: cluster_node(c->cluster, to.host, to.host_len, to.port);
 }
 
 #define RLOCK_REDIRECTS_MAX 5
@@ -261,7 +265,7 @@ redisReply *rlock_cluster_command(rlock_conn **cp, const rlock_timeouts *t,
 		bool moved = false;
 
 		if (!reply && c->cluster) {
-			rlock_cluster_forget(c->cluster, c); /* a failover, maybe: ask for the map next time */
+			cluster_forget(c->cluster, c); /* a failover, maybe: ask for the map next time */
 		}
 		if (!c->cluster || !rlock_reply_is_any_error(reply) || hops == RLOCK_REDIRECTS_MAX) {
 			return reply;

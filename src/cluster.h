@@ -28,16 +28,6 @@ rlock_cluster *rlock_cluster_get(HashTable *clusters, rlock_pool *pool, zval *se
  * needed. NULL with the first seed's c->error set when no node answers. */
 rlock_conn *rlock_cluster_route(rlock_cluster *cluster, const zend_string *key, const rlock_timeouts *t);
 
-/* After MOVED: slot now lives at host:port. Returns that node's connection. */
-rlock_conn *rlock_cluster_moved(rlock_cluster *cluster, long slot, const char *host, size_t host_len, int port);
-
-/* node could not be reached (a failover, say): its slots are looked up again
- * next time, from any node that answers. */
-void rlock_cluster_forget(rlock_cluster *cluster, const rlock_conn *node);
-
-/* The node at host:port (for ASK), joined to the worker's pool. */
-rlock_conn *rlock_cluster_node(rlock_cluster *cluster, const char *host, size_t host_len, int port);
-
 /* Up to max servers to ask about the cluster — the seeds, then the nodes met
  * (replicas too) — for the watchdog; returns how many. */
 int rlock_cluster_contacts(const rlock_cluster *cluster, const rlock_server **out, int max);

@@ -87,7 +87,7 @@ rlock_conn *rlock_pool_adopt(rlock_pool *pool, rlock_server *server_in)
 void rlock_conn_report(rlock_conn *c, rlock_failure *f)
 {
 	rlock_fail(f, c->error_is_random ? RLOCK_FAILURE_RANDOM : RLOCK_FAILURE_REDIS, "%s",
-		c->error[0] ? c->error : "Redis failed without saying why");
+		c->error[0] ? c->error : RLOCK_FAILURE_UNKNOWN);
 	c->error_is_random = false;
 }
 

@@ -24,7 +24,7 @@ ZEND_METHOD(RLockInProgressException, getRetryAfter)
 void rlock_throw_failure(const rlock_failure *failure)
 {
 	zend_throw_exception(failure->kind == RLOCK_FAILURE_RANDOM ? rlock_ce_exception : rlock_ce_connection_exception,
-		failure->message[0] ? failure->message : "Redis failed without saying why", 0);
+		failure->message[0] ? failure->message : RLOCK_FAILURE_UNKNOWN, 0);
 }
 
 bool rlock_check_initialized(bool ready, const char *class_name)

@@ -5,6 +5,8 @@
 #define RLOCK_FAILURE_H
 
 #define RLOCK_FAILURE_MAX 256
+/* What is said when a failure came without a reason (a bug: every failure path sets one). */
+#define RLOCK_FAILURE_UNKNOWN "Redis failed without saying why"
 
 typedef enum {
 	RLOCK_FAILURE_NONE,

@@ -100,8 +100,7 @@ uint64_t rlock_lease_watch_key(rlock_config *cfg, const zend_string *key, const 
 		ttl_ms, cfg->timeouts.read_ms, throw_on_loss, renew,
 		fallbacks, cfg->backend->fallbacks(cfg, fallbacks, RLOCK_WATCH_FALLBACKS_MAX)
 	};
-
-	char why[RLOCK_FAILURE_MAX];
+	char why[RLOCK_FAILURE_MAX] = "the watchdog could not take the lease";
 	uint64_t id = rlock_watchdog_watch(&request, why, sizeof(why));
 
 	if (!id) {
