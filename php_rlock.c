@@ -24,6 +24,7 @@
 #include "src/interrupt.h"
 #include "src/watchdog.h"
 #include "src/idempotency.h"
+#include "src/semaphore.h"
 #include "src/cluster.h"
 
 ZEND_DECLARE_MODULE_GLOBALS(rlock)
@@ -178,6 +179,7 @@ PHP_MINIT_FUNCTION(rlock)
 
 	rlock_lock_init_class(register_class_RLock());
 	rlock_idempotency_init_class(register_class_RLockIdempotency());
+	rlock_semaphore_init_class(register_class_RLockSemaphore());
 	rlock_ce_exception = register_class_RLockException(spl_ce_RuntimeException);
 	rlock_ce_connection_exception = register_class_RLockConnectionException(rlock_ce_exception);
 	rlock_ce_timeout_exception = register_class_RLockTimeoutException(rlock_ce_exception);
@@ -200,6 +202,7 @@ PHP_RINIT_FUNCTION(rlock)
 	ZEND_TSRMLS_CACHE_UPDATE();
 #endif
 	RLOCK_G(held_head) = NULL;
+	RLOCK_G(holding_head) = NULL;
 	rlock_interrupt_request_start();
 	return SUCCESS;
 }
@@ -209,6 +212,7 @@ PHP_RINIT_FUNCTION(rlock)
 PHP_RSHUTDOWN_FUNCTION(rlock)
 {
 	rlock_lease_release_held();
+	rlock_semaphore_release_held();
 	return SUCCESS;
 }
 

@@ -1,5 +1,5 @@
 /* This is a generated file, edit the .stub.php file instead.
- * Stub hash: e47643e88a58acb79112e93ea004ed7b8bbdb2da */
+ * Stub hash: fe9bee210a6fbc996e59b6a966024f09570610f5 */
 
 ZEND_BEGIN_ARG_INFO_EX(arginfo_class_RLock___construct, 0, 0, 1)
 	ZEND_ARG_TYPE_INFO(0, name, IS_STRING, 0)
@@ -73,6 +73,31 @@ ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_RLockIdempotency_state, 0,
 	ZEND_ARG_TYPE_INFO(0, key, IS_STRING, 0)
 ZEND_END_ARG_INFO()
 
+#define arginfo_class_RLockSemaphore___construct arginfo_class_RLock___construct
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_RLockSemaphore_addPermits, 0, 1, IS_LONG, 0)
+	ZEND_ARG_TYPE_INFO(0, n, IS_LONG, 0)
+ZEND_END_ARG_INFO()
+
+#define arginfo_class_RLockSemaphore_available arginfo_class_RLock_getRemainingTtl
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_RLockSemaphore_acquire, 0, 1, _IS_BOOL, 0)
+	ZEND_ARG_TYPE_INFO(0, holder, IS_STRING, 0)
+	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, permits, IS_LONG, 0, "1")
+	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, waitMs, IS_LONG, 0, "0")
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_RLockSemaphore_release, 0, 1, _IS_BOOL, 0)
+	ZEND_ARG_TYPE_INFO(0, holder, IS_STRING, 0)
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_RLockSemaphore_extend, 0, 1, _IS_BOOL, 0)
+	ZEND_ARG_TYPE_INFO(0, holder, IS_STRING, 0)
+	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, ttlMs, IS_LONG, 1, "null")
+ZEND_END_ARG_INFO()
+
+#define arginfo_class_RLockSemaphore_consume arginfo_class_RLockSemaphore_release
+
 #define arginfo_class_RLockInProgressException_getRetryAfter arginfo_class_RLock_getRemainingTtl
 
 
@@ -94,6 +119,13 @@ ZEND_METHOD(RLockIdempotency, begin);
 ZEND_METHOD(RLockIdempotency, complete);
 ZEND_METHOD(RLockIdempotency, abort);
 ZEND_METHOD(RLockIdempotency, state);
+ZEND_METHOD(RLockSemaphore, __construct);
+ZEND_METHOD(RLockSemaphore, addPermits);
+ZEND_METHOD(RLockSemaphore, available);
+ZEND_METHOD(RLockSemaphore, acquire);
+ZEND_METHOD(RLockSemaphore, release);
+ZEND_METHOD(RLockSemaphore, extend);
+ZEND_METHOD(RLockSemaphore, consume);
 ZEND_METHOD(RLockInProgressException, getRetryAfter);
 
 
@@ -121,6 +153,18 @@ static const zend_function_entry class_RLockIdempotency_methods[] = {
 	ZEND_ME(RLockIdempotency, complete, arginfo_class_RLockIdempotency_complete, ZEND_ACC_PUBLIC)
 	ZEND_ME(RLockIdempotency, abort, arginfo_class_RLockIdempotency_abort, ZEND_ACC_PUBLIC)
 	ZEND_ME(RLockIdempotency, state, arginfo_class_RLockIdempotency_state, ZEND_ACC_PUBLIC)
+	ZEND_FE_END
+};
+
+
+static const zend_function_entry class_RLockSemaphore_methods[] = {
+	ZEND_ME(RLockSemaphore, __construct, arginfo_class_RLockSemaphore___construct, ZEND_ACC_PUBLIC)
+	ZEND_ME(RLockSemaphore, addPermits, arginfo_class_RLockSemaphore_addPermits, ZEND_ACC_PUBLIC)
+	ZEND_ME(RLockSemaphore, available, arginfo_class_RLockSemaphore_available, ZEND_ACC_PUBLIC)
+	ZEND_ME(RLockSemaphore, acquire, arginfo_class_RLockSemaphore_acquire, ZEND_ACC_PUBLIC)
+	ZEND_ME(RLockSemaphore, release, arginfo_class_RLockSemaphore_release, ZEND_ACC_PUBLIC)
+	ZEND_ME(RLockSemaphore, extend, arginfo_class_RLockSemaphore_extend, ZEND_ACC_PUBLIC)
+	ZEND_ME(RLockSemaphore, consume, arginfo_class_RLockSemaphore_consume, ZEND_ACC_PUBLIC)
 	ZEND_FE_END
 };
 
@@ -178,6 +222,22 @@ static zend_class_entry *register_class_RLockIdempotency(void)
 	zend_class_entry ce, *class_entry;
 
 	INIT_CLASS_ENTRY(ce, "RLockIdempotency", class_RLockIdempotency_methods);
+	class_entry = zend_register_internal_class_ex(&ce, NULL);
+	class_entry->ce_flags |= ZEND_ACC_FINAL|ZEND_ACC_NO_DYNAMIC_PROPERTIES|ZEND_ACC_NOT_SERIALIZABLE;
+#if (PHP_VERSION_ID >= 80200)
+
+
+	zend_add_parameter_attribute(zend_hash_str_find_ptr(&class_entry->function_table, "__construct", sizeof("__construct") - 1), 1, ZSTR_KNOWN(ZEND_STR_SENSITIVEPARAMETER), 0);
+#endif
+
+	return class_entry;
+}
+
+static zend_class_entry *register_class_RLockSemaphore(void)
+{
+	zend_class_entry ce, *class_entry;
+
+	INIT_CLASS_ENTRY(ce, "RLockSemaphore", class_RLockSemaphore_methods);
 	class_entry = zend_register_internal_class_ex(&ce, NULL);
 	class_entry->ce_flags |= ZEND_ACC_FINAL|ZEND_ACC_NO_DYNAMIC_PROPERTIES|ZEND_ACC_NOT_SERIALIZABLE;
 #if (PHP_VERSION_ID >= 80200)

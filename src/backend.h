@@ -18,6 +18,10 @@ typedef enum {
 } rlock_lease_outcome;
 
 typedef struct rlock_backend {
+	/* A waiter's first wake-up means a release handed it the lock (or permits) before it woke
+	 * us: no second try. Not in a cluster, where a PUBLISH counts one node's subscribers. */
+	bool wake_hands_over;
+
 	/* Points cfg->conn at the server that keeps key. */
 	zend_result (*route)(rlock_config *cfg, const zend_string *key);
 

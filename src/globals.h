@@ -9,6 +9,7 @@
 #include "conn.h"
 
 typedef struct rlock_lock rlock_lock;
+typedef struct rlock_semaphore rlock_semaphore;
 
 ZEND_BEGIN_MODULE_GLOBALS(rlock)
 	/* INI */
@@ -26,6 +27,8 @@ ZEND_BEGIN_MODULE_GLOBALS(rlock)
 	HashTable clusters;
 	/* per request: locks this process holds, released at request end */
 	rlock_lock *held_head;
+	/* per request: semaphores through which this process holds permits */
+	rlock_semaphore *holding_head;
 	rlock_stats stats;
 ZEND_END_MODULE_GLOBALS(rlock)
 

@@ -12,6 +12,10 @@
 #define RLOCK_KEY_LOCK_FENCE  ":fence"  /* its fencing counter (kept for good) */
 #define RLOCK_KEY_RECORD      ":idem"   /* an idempotency record */
 #define RLOCK_KEY_RECORD_WAIT ":idem:w" /* the duplicates waiting for it */
+#define RLOCK_KEY_PERMITS     ":sem"       /* a semaphore: its counts, and each holder's permits */
+#define RLOCK_KEY_PERMITS_LEASES ":sem:lease" /* when each holder's lease ends */
+#define RLOCK_KEY_PERMITS_QUEUE  ":sem:q"  /* its waiters */
+#define RLOCK_KEY_PERMITS_SOLD   ":sem:sold" /* the holders that consumed, until forgotten */
 
 /* prefix{name}suffix, with '%', '{' and '}' of the name written %25, %7B and
  * %7D: the hash tag is the whole name for any name, and the key says where

@@ -12,10 +12,11 @@ typedef zend_result (*option_handler)(rlock_config *cfg, const char *key, zval *
 typedef struct option_entry {
 	const char *key;
 	option_handler handler;
-	unsigned kinds;        /* RLOCK_FOR_LOCK and/or RLOCK_FOR_IDEMPOTENCY */
+	unsigned kinds;        /* RLOCK_FOR_LOCK, _IDEMPOTENCY, _SEMAPHORE */
 } option_entry;
 
-#define FOR_BOTH (RLOCK_FOR_LOCK | RLOCK_FOR_IDEMPOTENCY)
+#define FOR_ALL (RLOCK_FOR_LOCK | RLOCK_FOR_IDEMPOTENCY | RLOCK_FOR_SEMAPHORE)
+#define FOR_LEASES (RLOCK_FOR_LOCK | RLOCK_FOR_SEMAPHORE)
 
 static zend_result expect_type(const char *key, zval *value, uint8_t type, const char *type_name, uint32_t arg)
 {
@@ -341,23 +342,23 @@ static zend_result opt_cluster(rlock_config *cfg, const char *key, zval *value, 
 }
 
 static const option_entry all_options[] = {
-	{"servers", opt_servers, FOR_BOTH},
-	{"prefix", opt_prefix, FOR_BOTH},
-	{"connect_timeout", opt_connect_timeout, FOR_BOTH},
-	{"read_timeout", opt_read_timeout, FOR_BOTH},
-	{"ttl", opt_ttl, RLOCK_FOR_LOCK},
-	{"auto_release", opt_auto_release, RLOCK_FOR_LOCK},
-	{"watchdog", opt_watchdog, RLOCK_FOR_LOCK},
+	{"servers", opt_servers, FOR_ALL},
+	{"prefix", opt_prefix, FOR_ALL},
+	{"connect_timeout", opt_connect_timeout, FOR_ALL},
+	{"read_timeout", opt_read_timeout, FOR_ALL},
+	{"ttl", opt_ttl, FOR_LEASES},
+	{"auto_release", opt_auto_release, FOR_LEASES},
+	{"watchdog", opt_watchdog, FOR_LEASES},
 	{"on_lost", opt_on_lost, RLOCK_FOR_LOCK},
 	{"fencing", opt_fencing, RLOCK_FOR_LOCK},
 	{"fair", opt_fair, RLOCK_FOR_LOCK},
 	{"lease", opt_lease, RLOCK_FOR_IDEMPOTENCY},
-	{"retention", opt_retention, RLOCK_FOR_IDEMPOTENCY},
+	{"retention", opt_retention, RLOCK_FOR_IDEMPOTENCY | RLOCK_FOR_SEMAPHORE},
 	{"wait", opt_wait, RLOCK_FOR_IDEMPOTENCY},
 	{"on_error", opt_on_error, RLOCK_FOR_IDEMPOTENCY},
 	{"max_result_bytes", opt_max_result_bytes, RLOCK_FOR_IDEMPOTENCY},
 	{"allowed_classes", opt_allowed_classes, RLOCK_FOR_IDEMPOTENCY},
-	{"cluster", opt_cluster, FOR_BOTH},
+	{"cluster", opt_cluster, FOR_ALL},
 };
 
 static const option_entry *find_option(const zend_string *key, unsigned kind)
@@ -471,6 +472,13 @@ static zend_result config_check(rlock_config *cfg, HashTable *options, unsigned 
 		/* records are data, and Redlock masters do not replicate data */
 		zend_argument_value_error(arg_num, "option \"servers\" must list one server for RLockIdempotency "
 			"(its records cannot be kept on Redlock masters); use \"cluster\" to scale out");
+		return FAILURE;
+	}
+	if (cfg->master_count && kind == RLOCK_FOR_SEMAPHORE) {
+		/* one count that many processes change: Redlock masters would each keep their own */
+		zend_argument_value_error(arg_num, "option \"servers\" must list one server for RLockSemaphore "
+			"(its permits are one count, which independent Redlock masters cannot share); "
+			"use \"cluster\" to scale out");
 		return FAILURE;
 	}
 	if (cfg->throw_on_loss && !cfg->watchdog) {

@@ -27,6 +27,7 @@
 /* Which class an options array is for. */
 #define RLOCK_FOR_LOCK        1u
 #define RLOCK_FOR_IDEMPOTENCY 2u
+#define RLOCK_FOR_SEMAPHORE   4u
 
 typedef enum { RLOCK_ON_ERROR_RELEASE, RLOCK_ON_ERROR_STORE, RLOCK_ON_ERROR_KEEP } rlock_on_error;
 
@@ -45,7 +46,7 @@ struct rlock_config {
 	bool fencing;
 	bool watchdog;
 	bool throw_on_loss;   /* on_lost "throw" */
-	/* RLockIdempotency */
+	/* RLockIdempotency (retention: RLockSemaphore too, for the holders that consumed) */
 	zend_long lease;
 	zend_long retention;
 	zend_long wait;

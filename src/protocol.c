@@ -7,7 +7,7 @@
 int rlock_script_command(const rlock_script *script, int numkeys, const char *const *keys, const size_t *keylens,
 	int argc, const char *const *argv, const size_t *argvlen, const char **cmd, size_t *cmdlen)
 {
-	static const char *digits[] = {"0", "1", "2", "3"};
+	static const char *digits[RLOCK_SCRIPT_MAX_KEYS + 1] = {"0", "1", "2", "3", "4"};
 	int n = 3;
 
 	cmd[0] = "EVALSHA";

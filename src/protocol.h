@@ -14,7 +14,7 @@ typedef struct rlock_script {
 	char sha[41];
 } rlock_script;
 
-#define RLOCK_SCRIPT_MAX_KEYS 3
+#define RLOCK_SCRIPT_MAX_KEYS 4
 #define RLOCK_SCRIPT_MAX_ARGS 6
 #define RLOCK_SCRIPT_COMMAND_MAX (3 + RLOCK_SCRIPT_MAX_KEYS + RLOCK_SCRIPT_MAX_ARGS)
 

@@ -378,6 +378,7 @@ static int redlock_fallbacks(const rlock_config *cfg, const rlock_server **out, 
 }
 
 const rlock_backend rlock_backend_redlock = {
+	false,
 	redlock_route, redlock_take, redlock_wait, redlock_take, give_back,
 	redlock_release, redlock_extend, redlock_remaining, redlock_delete,
 	redlock_lease_servers, redlock_fallbacks,

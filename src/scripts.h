@@ -37,6 +37,21 @@ extern rlock_script rlock_script_abort;
 /* KEYS record; ARGV token, lease ms: the watchdog's renewal of a running claim. */
 extern rlock_script rlock_script_claim_renew;
 
+/* RLockSemaphore: KEYS sem, leases, queue, sold (see src/lua/permits*.lua). */
+/* ARGV n: the permits free after the restock. */
+extern rlock_script rlock_script_permits_add;
+extern rlock_script rlock_script_permits_available;
+/* ARGV holder, permits, ttl, waiter, the waiter's ms: {1, permits held} or {0, ms until the
+ * next lease ends, -1 none}. */
+extern rlock_script rlock_script_permits_acquire;
+/* ARGV holder, waiter: {1, permits} when handed over as it left, else {0, 0}. */
+extern rlock_script rlock_script_permits_leave;
+/* ARGV holder (consume: and the retention ms): 1 done, 0 it held none. */
+extern rlock_script rlock_script_permits_release;
+extern rlock_script rlock_script_permits_consume;
+/* KEYS leases only; ARGV holder, ttl: extend() and the watchdog's renewal. */
+extern rlock_script rlock_script_permits_extend;
+
 void rlock_scripts_init(void);
 
 /* EVALSHA, and EVAL when the server does not know the script yet (NOSCRIPT:

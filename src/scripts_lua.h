@@ -9,6 +9,74 @@
 #define RLOCK_LUA_FRAGMENT_CLAIM_STATES \
 	"local CLAIMED, CONFLICT, RUNNING, DONE, FAILED = 'claimed', 'conflict', 'running', 'done', 'failed'\n"
 
+/* src/lua/permits.lua, included by permits-acquire.lua, permits-add.lua, permits-available.lua, permits-consume.lua, permits-leave.lua, permits-release.lua */
+#define RLOCK_LUA_FRAGMENT_PERMITS \
+	"local FREE, ADDED, CONSUMED, NONE = '\\0free', '\\0added', '\\0consumed', '\\0'\n" \
+	"local RECLAIM_MAX, SERVE_MAX = 64, 64\n" \
+	"local function now_ms()\n" \
+	"  local t = redis.call('TIME')\n" \
+	"  return t[1] * 1000 + math.floor(t[2] / 1000)\n" \
+	"end\n" \
+	"local function give_back(holder)\n" \
+	"  local n = tonumber(redis.call('HGET', sem, holder))\n" \
+	"  if n then\n" \
+	"    redis.call('HDEL', sem, holder)\n" \
+	"    redis.call('HINCRBY', sem, FREE, n)\n" \
+	"  end\n" \
+	"  redis.call('ZREM', leases, holder)\n" \
+	"end\n" \
+	"local function holding(holder, now)\n" \
+	"  local ends = redis.call('ZSCORE', leases, holder)\n" \
+	"  if not ends then return nil end\n" \
+	"  if tonumber(ends) <= now then\n" \
+	"    give_back(holder)\n" \
+	"    return nil\n" \
+	"  end\n" \
+	"  return tonumber(redis.call('HGET', sem, holder))\n" \
+	"end\n" \
+	"local function reclaim(now)\n" \
+	"  for _, holder in ipairs(redis.call('ZRANGEBYSCORE', leases, '-inf', now, 'LIMIT', 0, RECLAIM_MAX)) do\n" \
+	"    give_back(holder)\n" \
+	"  end\n" \
+	"end\n" \
+	"local function take(holder, n, ttl, now)\n" \
+	"  redis.call('HINCRBY', sem, FREE, -n)\n" \
+	"  redis.call('HSET', sem, holder, n)\n" \
+	"  redis.call('ZADD', leases, now + ttl, holder)\n" \
+	"end\n" \
+	"local function serve(now)\n" \
+	"  local free = tonumber(redis.call('HGET', sem, FREE)) or 0\n" \
+	"  for _ = 1, SERVE_MAX do\n" \
+	"    local first = redis.call('ZRANGE', queue, 0, 0, 'WITHSCORES')\n" \
+	"    local waiter = first[1]\n" \
+	"    if waiter == nil or waiter == NONE then return end\n" \
+	"    local channel, token, n, ttl, ms, holder = string.match(waiter, '^(.-)|(.-)|(%d+)|(%d+)|(%d+)|(.+)$')\n" \
+	"    n = tonumber(n)\n" \
+	"    if channel and tonumber(first[2]) + ms > now then\n" \
+	"      if holding(holder, now) then\n" \
+	"        redis.call('ZREM', queue, waiter)\n" \
+	"        redis.call('PUBLISH', channel, token .. '|0')\n" \
+	"      elseif n > free then\n" \
+	"        return\n" \
+	"      else\n" \
+	"        redis.call('ZREM', queue, waiter)\n" \
+	"        take(holder, n, ttl, now)\n" \
+	"        free = free - n\n" \
+	"        if redis.call('PUBLISH', channel, token .. '|0') == 0 then\n" \
+	"          give_back(holder)\n" \
+	"          free = free + n\n" \
+	"        end\n" \
+	"      end\n" \
+	"    else\n" \
+	"      redis.call('ZREM', queue, waiter)\n" \
+	"    end\n" \
+	"  end\n" \
+	"end\n" \
+	"local function settle(now)\n" \
+	"  reclaim(now)\n" \
+	"  serve(now)\n" \
+	"end\n"
+
 /* src/lua/queue.lua, included by acquire.lua, leave.lua, release.lua */
 #define RLOCK_LUA_FRAGMENT_QUEUE \
 	"local function now_us()\n" \
@@ -21,17 +89,19 @@
 	"end\n" \
 	"local function pass_on()\n" \
 	"  local now = now_us()\n" \
-	"  local line = redis.call('ZRANGE', queue, 0, -1, 'WITHSCORES')\n" \
-	"  for i = 1, #line, 2 do\n" \
-	"    local waiter = line[i]\n" \
-	"    redis.call('ZREM', queue, waiter)\n" \
-	"    local channel, token, ttl, ms, f = string.match(waiter, '^(.-)|(.-)|(%d+)|(%d+)|([01])$')\n" \
-	"    if channel and line[i + 1] + ms * 1000 > now then\n" \
-	"      redis.call('SET', lock, token, 'PX', ttl)\n" \
-	"      if redis.call('PUBLISH', channel, token .. '|' .. new_fence(f)) > 0 then return true end\n" \
+	"  while true do\n" \
+	"    local line = redis.call('ZRANGE', queue, 0, 4, 'WITHSCORES')\n" \
+	"    for i = 1, math.min(#line, 8), 2 do\n" \
+	"      local waiter = line[i]\n" \
+	"      redis.call('ZREM', queue, waiter)\n" \
+	"      local channel, token, ttl, ms, f = string.match(waiter, '^(.-)|(.-)|(%d+)|(%d+)|([01])$')\n" \
+	"      if channel and line[i + 1] + ms * 1000 > now then\n" \
+	"        redis.call('SET', lock, token, 'PX', ttl)\n" \
+	"        if redis.call('PUBLISH', channel, token .. '|' .. new_fence(f)) > 0 then return true end\n" \
+	"      end\n" \
 	"    end\n" \
+	"    if #line < 10 then return false end\n" \
 	"  end\n" \
-	"  return false\n" \
 	"end\n"
 
 /* src/lua/wake-all.lua, included by abort.lua, finish.lua, redlock-release.lua */
@@ -146,6 +216,107 @@
 	"end\n" \
 	"return {0, 0}\n"
 
+/* src/lua/permits-acquire.lua */
+#define RLOCK_LUA_PERMITS_ACQUIRE \
+	"local sem, leases, queue, sold = KEYS[1], KEYS[2], KEYS[3], KEYS[4]\n" \
+	RLOCK_LUA_FRAGMENT_PERMITS \
+	"local holder, n, waiter = ARGV[1], tonumber(ARGV[2]), ARGV[4]\n" \
+	"if redis.call('EXISTS', sem) == 0 then return {0, -1} end\n" \
+	"local now = now_ms()\n" \
+	"settle(now)\n" \
+	"local held = holding(holder, now)\n" \
+	"if not held and tonumber(redis.call('ZSCORE', sold, holder) or 0) > now then held = 0 end\n" \
+	"if not held and tonumber(redis.call('HGET', sem, FREE)) >= n then\n" \
+	"  take(holder, n, tonumber(ARGV[3]), now)\n" \
+	"  held = n\n" \
+	"end\n" \
+	"if held then\n" \
+	"  if waiter ~= '' then redis.call('ZREM', queue, waiter) end\n" \
+	"  return {1, held}\n" \
+	"end\n" \
+	"if waiter ~= '' then redis.call('ZADD', queue, 'NX', now, waiter) end\n" \
+	"local next_end = redis.call('ZRANGE', leases, 0, 0, 'WITHSCORES')\n" \
+	"if next_end[1] == NONE then return {0, -1} end\n" \
+	"return {0, tonumber(next_end[2]) - now}\n"
+
+/* src/lua/permits-add.lua */
+#define RLOCK_LUA_PERMITS_ADD \
+	"local sem, leases, queue, sold = KEYS[1], KEYS[2], KEYS[3], KEYS[4]\n" \
+	RLOCK_LUA_FRAGMENT_PERMITS \
+	"for _, field in ipairs({FREE, ADDED, CONSUMED}) do redis.call('HSETNX', sem, field, 0) end\n" \
+	"for _, set in ipairs({leases, queue, sold}) do redis.call('ZADD', set, 'NX', '+inf', NONE) end\n" \
+	"local now = now_ms()\n" \
+	"reclaim(now)\n" \
+	"local n = math.max(tonumber(ARGV[1]), -tonumber(redis.call('HGET', sem, FREE)))\n" \
+	"redis.call('HINCRBY', sem, FREE, n)\n" \
+	"redis.call('HINCRBY', sem, ADDED, n)\n" \
+	"serve(now)\n" \
+	"return tonumber(redis.call('HGET', sem, FREE))\n"
+
+/* src/lua/permits-available.lua */
+#define RLOCK_LUA_PERMITS_AVAILABLE \
+	"local sem, leases, queue, sold = KEYS[1], KEYS[2], KEYS[3], KEYS[4]\n" \
+	RLOCK_LUA_FRAGMENT_PERMITS \
+	"if redis.call('EXISTS', sem) == 0 then return 0 end\n" \
+	"settle(now_ms())\n" \
+	"return tonumber(redis.call('HGET', sem, FREE))\n"
+
+/* src/lua/permits-consume.lua */
+#define RLOCK_LUA_PERMITS_CONSUME \
+	"local sem, leases, queue, sold = KEYS[1], KEYS[2], KEYS[3], KEYS[4]\n" \
+	RLOCK_LUA_FRAGMENT_PERMITS \
+	"local holder = ARGV[1]\n" \
+	"if redis.call('EXISTS', sem) == 0 then return 0 end\n" \
+	"local now = now_ms()\n" \
+	"local held = holding(holder, now)\n" \
+	"local done = 0\n" \
+	"if held then\n" \
+	"  redis.call('HDEL', sem, holder)\n" \
+	"  redis.call('ZREM', leases, holder)\n" \
+	"  redis.call('HINCRBY', sem, CONSUMED, held)\n" \
+	"  redis.call('ZADD', sold, now + tonumber(ARGV[2]), holder)\n" \
+	"  done = 1\n" \
+	"elseif tonumber(redis.call('ZSCORE', sold, holder) or 0) > now then\n" \
+	"  done = 1\n" \
+	"end\n" \
+	"for _, old in ipairs(redis.call('ZRANGEBYSCORE', sold, '-inf', now, 'LIMIT', 0, 4)) do\n" \
+	"  redis.call('ZREM', sold, old)\n" \
+	"end\n" \
+	"settle(now)\n" \
+	"return done\n"
+
+/* src/lua/permits-extend.lua */
+#define RLOCK_LUA_PERMITS_EXTEND \
+	"local ends = redis.call('ZSCORE', KEYS[1], ARGV[1])\n" \
+	"local t = redis.call('TIME')\n" \
+	"local now = t[1] * 1000 + math.floor(t[2] / 1000)\n" \
+	"if ends and tonumber(ends) > now then\n" \
+	"  redis.call('ZADD', KEYS[1], 'XX', now + tonumber(ARGV[2]), ARGV[1])\n" \
+	"  return 1\n" \
+	"end\n" \
+	"return 0\n"
+
+/* src/lua/permits-leave.lua */
+#define RLOCK_LUA_PERMITS_LEAVE \
+	"local sem, leases, queue, sold = KEYS[1], KEYS[2], KEYS[3], KEYS[4]\n" \
+	RLOCK_LUA_FRAGMENT_PERMITS \
+	"if redis.call('EXISTS', sem) == 0 then return {0, 0} end\n" \
+	"redis.call('ZREM', queue, ARGV[2])\n" \
+	"local held = holding(ARGV[1], now_ms())\n" \
+	"if held then return {1, held} end\n" \
+	"return {0, 0}\n"
+
+/* src/lua/permits-release.lua */
+#define RLOCK_LUA_PERMITS_RELEASE \
+	"local sem, leases, queue, sold = KEYS[1], KEYS[2], KEYS[3], KEYS[4]\n" \
+	RLOCK_LUA_FRAGMENT_PERMITS \
+	"if redis.call('EXISTS', sem) == 0 then return 0 end\n" \
+	"local now = now_ms()\n" \
+	"local held = holding(ARGV[1], now)\n" \
+	"if held then give_back(ARGV[1]) end\n" \
+	"settle(now)\n" \
+	"return held and 1 or 0\n"
+
 /* src/lua/redlock-acquire.lua */
 #define RLOCK_LUA_REDLOCK_ACQUIRE \
 	"local holder = redis.call('GET', KEYS[1])\n" \
@@ -203,6 +374,13 @@
 	X(extend, RLOCK_LUA_EXTEND) \
 	X(finish, RLOCK_LUA_FINISH) \
 	X(leave, RLOCK_LUA_LEAVE) \
+	X(permits_acquire, RLOCK_LUA_PERMITS_ACQUIRE) \
+	X(permits_add, RLOCK_LUA_PERMITS_ADD) \
+	X(permits_available, RLOCK_LUA_PERMITS_AVAILABLE) \
+	X(permits_consume, RLOCK_LUA_PERMITS_CONSUME) \
+	X(permits_extend, RLOCK_LUA_PERMITS_EXTEND) \
+	X(permits_leave, RLOCK_LUA_PERMITS_LEAVE) \
+	X(permits_release, RLOCK_LUA_PERMITS_RELEASE) \
 	X(redlock_acquire, RLOCK_LUA_REDLOCK_ACQUIRE) \
 	X(redlock_raise, RLOCK_LUA_REDLOCK_RAISE) \
 	X(redlock_release, RLOCK_LUA_REDLOCK_RELEASE) \

@@ -253,12 +253,13 @@ static rlock_try lease_try_queued(void *self, const char *channel, zend_long *ho
 
 /* Queues as a waiter and sleeps until a release hands us the lock, the holder's
  * lease runs out (then we try again), or the deadline passes. */
-static rlock_lease_outcome queue_and_sleep(rlock_lock *lock, int64_t deadline, bool trust_wake)
+static rlock_lease_outcome single_wait(rlock_lock *lock, int64_t deadline)
 {
 	/* Our place in line lasts our whole wait and a grace after it: past that,
 	 * Redis drops it even if we were killed before we could leave. */
 	lease_try t = {lock, (deadline - rlock_now_us()) / 1000 + RLOCK_WAITER_GRACE_MS, "", RLOCK_LEASE_FAILED};
-	rlock_waiting w = {&lock->cfg, lock->keys[0], lock->token, deadline, trust_wake, lease_try_queued, &t};
+	rlock_waiting w = {&lock->cfg, lock->keys[0], lock->token, deadline, lock->cfg.backend->wake_hands_over,
+		lease_try_queued, &t};
 	pid_t waiting = rlock_pid();
 	zend_long fence = 0;
 
@@ -276,16 +277,6 @@ static rlock_lease_outcome queue_and_sleep(rlock_lock *lock, int64_t deadline, b
 	default:
 		return RLOCK_LEASE_FAILED;
 	}
-}
-
-static rlock_lease_outcome single_wait(rlock_lock *lock, int64_t deadline)
-{
-	return queue_and_sleep(lock, deadline, true);
-}
-
-static rlock_lease_outcome cluster_wait(rlock_lock *lock, int64_t deadline)
-{
-	return queue_and_sleep(lock, deadline, false);
 }
 
 static bool single_extend(rlock_lock *lock, zend_long ttl_ms, zend_long *extended)
@@ -354,13 +345,13 @@ static int cluster_fallbacks(const rlock_config *cfg, const rlock_server **out, 
 }
 
 const rlock_backend rlock_backend_single = {
-	single_route, single_take, single_wait, single_refresh, single_abandon,
+	true, single_route, single_take, single_wait, single_refresh, single_abandon,
 	single_release, single_extend, single_remaining, single_delete,
 	single_lease_servers, single_fallbacks,
 };
 
 const rlock_backend rlock_backend_cluster = {
-	cluster_route, single_take, cluster_wait, single_refresh, single_abandon,
+	false, cluster_route, single_take, single_wait, single_refresh, single_abandon,
 	single_release, single_extend, single_remaining, single_delete,
 	single_lease_servers, cluster_fallbacks,
 };

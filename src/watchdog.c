@@ -23,7 +23,9 @@
 
 /* Retry pause after a failed renewal (us), while the lease still lasts. */
 #define RETRY_US 100000
-#define TOKEN_MAX 64
+/* What a renewal names the holder by: a lock or claim token, or a semaphore's holder id
+ * (at most 1024 bytes, no NUL). */
+#define TOKEN_MAX 1025
 
 #if PHP_VERSION_ID >= 80200
 typedef zend_atomic_bool interrupt_flag;
