@@ -1,0 +1,92 @@
+--TEST--
+RLockSemaphore waiters: asleep until permits come back (no polling), served in arrival order by a restock or release, woken at the end of a killed holder's lease, gone from the line at their deadline
+--EXTENSIONS--
+rlock
+pcntl
+--SKIPIF--
+<?php require __DIR__ . '/../inc/skipif.inc'; ?>
+--FILE--
+<?php
+require __DIR__ . '/../inc/server.inc';
+require __DIR__ . '/../inc/semaphore.inc';
+$redis = TestRedis::start(__FILE__);
+$dir = TestRedis::dirFor(__FILE__);
+$opts = $redis->opts(['ttl' => 60000, 'auto_release' => false]); // the buyers keep what they took
+$stock = new RLockSemaphore('stock:sku-7', $opts);
+$stock->addPermits(0);
+$queue = 'rlock:{stock:sku-7}:sem:q';
+$inLine = fn() => $redis->cmd('ZCARD', $queue) - 1; // the line keeps one placeholder
+
+// Eight buyers queue one after another: their arrival order is known.
+$waiters = 8;
+$pids = [];
+for ($i = 0; $i < $waiters; $i++) {
+    $pids[] = fork_child(function () use ($opts, $i, $dir) {
+        $mine = new RLockSemaphore('stock:sku-7', $opts);
+        $got = $mine->acquire("buyer-$i", 1, 60000);
+        file_put_contents("$dir/got-$i", $got ? 'true' : 'false');
+    });
+    await(fn() => $inLine() === $i + 1);
+}
+$before = $redis->calls('evalsha') + $redis->calls('eval');
+usleep(500000);
+echo "scripts run by $waiters waiters in 500 ms of waiting: ", $redis->calls('evalsha') + $redis->calls('eval') - $before, "\n";
+
+echo "restock of 3: ", $stock->addPermits(3), " left free\n";
+await(fn() => $inLine() === 5);
+$served = [];
+for ($i = 0; $i < $waiters; $i++) {
+    $served[] = $redis->cmd('HEXISTS', 'rlock:{stock:sku-7}:sem', "buyer-$i");
+}
+echo "served (arrival order): ", implode('', $served), "\n";
+$holder = new RLockSemaphore('stock:sku-7', $opts);
+echo "buyer-1 gives its permit back: ", $holder->release('buyer-1') ? 'true' : 'false', "; the next in line gets it: ";
+await(fn() => $inLine() === 4);
+echo $redis->cmd('HEXISTS', 'rlock:{stock:sku-7}:sem', 'buyer-3'), "\n";
+$stock->addPermits(4);
+foreach ($pids as $pid) {
+    pcntl_waitpid($pid, $status);
+}
+$answers = [];
+for ($i = 0; $i < $waiters; $i++) {
+    $answers[] = file_get_contents("$dir/got-$i");
+}
+echo "answers: ", implode(' ', array_count_values($answers) === ['true' => $waiters] ? ["all $waiters true"] : $answers), "\n";
+
+// A holder killed with kill -9: the waiter behind it is woken when its lease ends, not at its deadline.
+$short = $redis->opts(['ttl' => (int) (time_limit(0.5, 3) * 1000)]);
+$taken = $stock->available();
+$stock->addPermits(-$taken);
+$stock->addPermits(1);
+$victim = fork_child(function () use ($short) {
+    $mine = new RLockSemaphore('stock:sku-7', $short); // kept: a semaphore that goes gives back what it took
+    $mine->acquire('doomed');
+    sleep(600);
+});
+await(fn() => $redis->cmd('HEXISTS', 'rlock:{stock:sku-7}:sem', 'doomed') === 1);
+exec("kill -9 $victim");
+pcntl_waitpid($victim, $status);
+$t = microtime(true);
+$got = $stock->acquire('patient', 1, 60000);
+$waited = microtime(true) - $t;
+echo "woken after the killed holder's lease: ", $got ? 'true' : 'false', ", well before its 60 s deadline: ",
+    $waited < time_limit(10, 40) ? 'yes' : "no ($waited s)", "\n";
+
+// A waiter whose deadline passes leaves the line.
+$t = microtime(true);
+echo "nothing free, 200 ms: ", $stock->acquire('late', 1, 200) ? 'true' : 'false';
+echo ", gave up no sooner: ", microtime(true) - $t >= 0.2 ? 'yes' : 'no', ", left the line: ", $inLine() === 0 ? 'yes' : 'no', "\n";
+$ledger = semaphore_ledger($redis, 'stock:sku-7');
+echo "ledger: ", json_encode($ledger), "\n";
+?>
+--CLEAN--
+<?php require __DIR__ . '/../inc/server.inc'; TestRedis::cleanup(__FILE__); ?>
+--EXPECT--
+scripts run by 8 waiters in 500 ms of waiting: 0
+restock of 3: 0 left free
+served (arrival order): 11100000
+buyer-1 gives its permit back: true; the next in line gets it: 1
+answers: all 8 true
+woken after the killed holder's lease: true, well before its 60 s deadline: yes
+nothing free, 200 ms: false, gave up no sooner: yes, left the line: yes
+ledger: {"free":0,"added":8,"consumed":0,"held":8,"holders":8}
