@@ -87,6 +87,20 @@ final class DemoShop
         return true;
     }
 
+    /**
+     * Records the order for a unit reserved elsewhere (an RLockSemaphore permit): the stock is
+     * not read here. False when the payment is declined: the reservation must go back.
+     */
+    public function orderReserved(string $sku, string $buyer, bool $declined): bool
+    {
+        usleep(300); // price rules, the order row
+        if ($declined) {
+            return false;
+        }
+        $this->write('INSERT INTO sales VALUES (?)', [$sku]);
+        return true;
+    }
+
     public function consume(string $message): void
     {
         usleep(5000); // the work a queue message triggers
