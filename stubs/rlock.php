@@ -105,6 +105,50 @@ final class RLockIdempotency
     public function state(string $key): ?string {}
 }
 
+/**
+ * Expirable permits: stock for a flash sale, a cap on concurrent work. A holder id (an order,
+ * a cart, a job) takes permits under a lease; it gives them back (release), keeps them longer
+ * (extend), or they leave the pool for good (consume: the unit is sold). Permits of a holder
+ * whose lease ended come back by themselves. A holder id takes at most once: a retry or a
+ * double click with the same id takes nothing more and answers true. Any process may release,
+ * extend or consume a holder; those this process took and still holds go back at request end
+ * (auto_release).
+ *
+ * Times are integer milliseconds.
+ */
+final class RLockSemaphore
+{
+    /**
+     * @param string $name    what the permits are of, e.g. "stock:sku-42" (1..1024 bytes)
+     * @param array  $options servers (one URI), cluster (seed URIs), prefix, connect_timeout,
+     *                        read_timeout, ttl (a holder's lease), watchdog, auto_release,
+     *                        retention (how long a holder that consumed is remembered)
+     *                        (see docs/api.md)
+     */
+    public function __construct(string $name, #[\SensitiveParameter] array $options = []) {}
+
+    /** Adds $n permits (restock); a negative $n withdraws free permits only, never held ones. Returns the permits free now. */
+    public function addPermits(int $n): int {}
+
+    /** The permits free now. */
+    public function available(): int {}
+
+    /**
+     * Takes $permits for $holder (1..1024 bytes, no NUL) in one round trip; with $waitMs > 0 waits in
+     * line until they are handed over. True when $holder holds them (taken now, or already).
+     */
+    public function acquire(string $holder, int $permits = 1, int $waitMs = 0): bool {}
+
+    /** Gives $holder's permits back to the pool. False when it held none (any more). */
+    public function release(string $holder): bool {}
+
+    /** Resets $holder's lease to $ttlMs (default: the ttl option). False when it held none (any more). */
+    public function extend(string $holder, ?int $ttlMs = null): bool {}
+
+    /** $holder's permits leave the pool for good (sold); true again for a holder that consumed already. */
+    public function consume(string $holder): bool {}
+}
+
 /** The base of them all; itself for no random bytes (CSPRNG), or a stored result that cannot be replayed. */
 class RLockException extends RuntimeException
 {
