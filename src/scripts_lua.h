@@ -11,70 +11,64 @@
 
 /* src/lua/permits.lua, included by permits-acquire.lua, permits-add.lua, permits-available.lua, permits-consume.lua, permits-leave.lua, permits-release.lua */
 #define RLOCK_LUA_FRAGMENT_PERMITS \
-	"local FREE, ADDED, CONSUMED, NONE = '\\0free', '\\0added', '\\0consumed', '\\0'\n" \
+	"local FREE, ADDED, CONSUMED, WAITING, NONE, SOLD = '\\0free', '\\0added', '\\0consumed', '\\0waiting', '\\0', 'sold'\n" \
 	"local RECLAIM_MAX, SERVE_MAX = 64, 64\n" \
 	"local function now_ms()\n" \
 	"  local t = redis.call('TIME')\n" \
 	"  return t[1] * 1000 + math.floor(t[2] / 1000)\n" \
 	"end\n" \
-	"local function give_back(holder)\n" \
-	"  local n = tonumber(redis.call('HGET', sem, holder))\n" \
-	"  if n then\n" \
-	"    redis.call('HDEL', sem, holder)\n" \
-	"    redis.call('HINCRBY', sem, FREE, n)\n" \
-	"  end\n" \
-	"  redis.call('ZREM', leases, holder)\n" \
-	"end\n" \
-	"local function holding(holder, now)\n" \
-	"  local ends = redis.call('ZSCORE', leases, holder)\n" \
-	"  if not ends then return nil end\n" \
-	"  if tonumber(ends) <= now then\n" \
-	"    give_back(holder)\n" \
-	"    return nil\n" \
-	"  end\n" \
-	"  return tonumber(redis.call('HGET', sem, holder))\n" \
-	"end\n" \
 	"local function reclaim(now)\n" \
-	"  for _, holder in ipairs(redis.call('ZRANGEBYSCORE', leases, '-inf', now, 'LIMIT', 0, RECLAIM_MAX)) do\n" \
-	"    give_back(holder)\n" \
-	"  end\n" \
+	"  local ended = redis.call('ZRANGEBYSCORE', leases, '-inf', now, 'LIMIT', 0, RECLAIM_MAX)\n" \
+	"  if #ended == 0 then return 0 end\n" \
+	"  local counts = redis.call('HMGET', sem, unpack(ended))\n" \
+	"  local back = 0\n" \
+	"  for i = 1, #ended do back = back + (tonumber(counts[i]) or 0) end\n" \
+	"  redis.call('HDEL', sem, unpack(ended))\n" \
+	"  redis.call('ZREM', leases, unpack(ended))\n" \
+	"  return back\n" \
 	"end\n" \
 	"local function take(holder, n, ttl, now)\n" \
-	"  redis.call('HINCRBY', sem, FREE, -n)\n" \
 	"  redis.call('HSET', sem, holder, n)\n" \
 	"  redis.call('ZADD', leases, now + ttl, holder)\n" \
 	"end\n" \
-	"local function serve(now)\n" \
-	"  local free = tonumber(redis.call('HGET', sem, FREE)) or 0\n" \
-	"  for _ = 1, SERVE_MAX do\n" \
-	"    local first = redis.call('ZRANGE', queue, 0, 0, 'WITHSCORES')\n" \
-	"    local waiter = first[1]\n" \
-	"    if waiter == nil or waiter == NONE then return end\n" \
-	"    local channel, token, n, ttl, ms, holder = string.match(waiter, '^(.-)|(.-)|(%d+)|(%d+)|(%d+)|(.+)$')\n" \
-	"    n = tonumber(n)\n" \
-	"    if channel and tonumber(first[2]) + ms > now then\n" \
-	"      if holding(holder, now) then\n" \
+	"local function drop(holder)\n" \
+	"  redis.call('HDEL', sem, holder)\n" \
+	"  redis.call('ZREM', leases, holder)\n" \
+	"end\n" \
+	"local function serve(now, free, waiting)\n" \
+	"  waiting = waiting or 0\n" \
+	"  if waiting <= 0 or free <= 0 then return free, waiting end\n" \
+	"  local line = redis.call('ZRANGE', queue, 0, SERVE_MAX, 'WITHSCORES')\n" \
+	"  local kept = 0\n" \
+	"  for i = 1, #line, 2 do\n" \
+	"    local waiter = line[i]\n" \
+	"    if waiter ~= NONE then\n" \
+	"      local channel, token, n, ttl, ms, holder = string.match(waiter, '^(.-)|(.-)|(%d+)|(%d+)|(%d+)|(.+)$')\n" \
+	"      n = tonumber(n)\n" \
+	"      local gone = not channel or tonumber(line[i + 1]) + ms <= now\n" \
+	"      local has = not gone and redis.call('HGET', sem, holder)\n" \
+	"      if gone or has or n <= free then\n" \
 	"        redis.call('ZREM', queue, waiter)\n" \
-	"        redis.call('PUBLISH', channel, token .. '|0')\n" \
-	"      elseif n > free then\n" \
-	"        return\n" \
-	"      else\n" \
-	"        redis.call('ZREM', queue, waiter)\n" \
-	"        take(holder, n, ttl, now)\n" \
-	"        free = free - n\n" \
-	"        if redis.call('PUBLISH', channel, token .. '|0') == 0 then\n" \
-	"          give_back(holder)\n" \
-	"          free = free + n\n" \
+	"        waiting = waiting - 1\n" \
+	"        if has then\n" \
+	"          redis.call('PUBLISH', channel, token .. '|0')\n" \
+	"        elseif not gone then\n" \
+	"          take(holder, n, ttl, now)\n" \
+	"          if redis.call('PUBLISH', channel, token .. '|0') > 0 then free = free - n else drop(holder) end\n" \
 	"        end\n" \
+	"      else\n" \
+	"        kept = kept + 1\n" \
 	"      end\n" \
-	"    else\n" \
-	"      redis.call('ZREM', queue, waiter)\n" \
+	"      if free <= 0 then return free, waiting end\n" \
 	"    end\n" \
 	"  end\n" \
+	"  if #line < 2 * (SERVE_MAX + 1) then waiting = kept end\n" \
+	"  return free, waiting\n" \
 	"end\n" \
-	"local function settle(now)\n" \
-	"  reclaim(now)\n" \
-	"  serve(now)\n" \
+	"local function store(free, waiting, state)\n" \
+	"  if free ~= tonumber(state[1]) or waiting ~= (tonumber(state[2]) or 0) then\n" \
+	"    redis.call('HSET', sem, FREE, free, WAITING, waiting)\n" \
+	"  end\n" \
 	"end\n"
 
 /* src/lua/queue.lua, included by acquire.lua, leave.lua, release.lua */
@@ -221,20 +215,29 @@
 	"local sem, leases, queue, sold = KEYS[1], KEYS[2], KEYS[3], KEYS[4]\n" \
 	RLOCK_LUA_FRAGMENT_PERMITS \
 	"local holder, n, waiter = ARGV[1], tonumber(ARGV[2]), ARGV[4]\n" \
-	"if redis.call('EXISTS', sem) == 0 then return {0, -1} end\n" \
+	"local state = redis.call('HMGET', sem, FREE, WAITING, holder)\n" \
+	"if not state[1] then return {0, -1} end\n" \
+	"if state[3] == SOLD then return {1, 0} end\n" \
 	"local now = now_ms()\n" \
-	"settle(now)\n" \
-	"local held = holding(holder, now)\n" \
-	"if not held and tonumber(redis.call('ZSCORE', sold, holder) or 0) > now then held = 0 end\n" \
-	"if not held and tonumber(redis.call('HGET', sem, FREE)) >= n then\n" \
+	"local free, mine = tonumber(state[1]), tonumber(state[3])\n" \
+	"if mine then\n" \
+	"  if tonumber(redis.call('ZSCORE', leases, holder) or 0) > now then\n" \
+	"    if waiter ~= '' and redis.call('ZREM', queue, waiter) == 1 then redis.call('HINCRBY', sem, WAITING, -1) end\n" \
+	"    return {1, mine}\n" \
+	"  end\n" \
+	"  drop(holder)\n" \
+	"  free = free + mine\n" \
+	"end\n" \
+	"local waiting\n" \
+	"free, waiting = serve(now, free + reclaim(now), tonumber(state[2]))\n" \
+	"if free >= n then\n" \
+	"  if waiter ~= '' then waiting = waiting - redis.call('ZREM', queue, waiter) end\n" \
 	"  take(holder, n, tonumber(ARGV[3]), now)\n" \
-	"  held = n\n" \
+	"  store(free - n, waiting, state)\n" \
+	"  return {1, n}\n" \
 	"end\n" \
-	"if held then\n" \
-	"  if waiter ~= '' then redis.call('ZREM', queue, waiter) end\n" \
-	"  return {1, held}\n" \
-	"end\n" \
-	"if waiter ~= '' then redis.call('ZADD', queue, 'NX', now, waiter) end\n" \
+	"if waiter ~= '' then waiting = waiting + redis.call('ZADD', queue, 'NX', now, waiter) end\n" \
+	"store(free, waiting, state)\n" \
 	"local next_end = redis.call('ZRANGE', leases, 0, 0, 'WITHSCORES')\n" \
 	"if next_end[1] == NONE then return {0, -1} end\n" \
 	"return {0, tonumber(next_end[2]) - now}\n"
@@ -243,47 +246,55 @@
 #define RLOCK_LUA_PERMITS_ADD \
 	"local sem, leases, queue, sold = KEYS[1], KEYS[2], KEYS[3], KEYS[4]\n" \
 	RLOCK_LUA_FRAGMENT_PERMITS \
-	"for _, field in ipairs({FREE, ADDED, CONSUMED}) do redis.call('HSETNX', sem, field, 0) end\n" \
-	"for _, set in ipairs({leases, queue, sold}) do redis.call('ZADD', set, 'NX', '+inf', NONE) end\n" \
+	"local state = redis.call('HMGET', sem, FREE, WAITING, ADDED)\n" \
+	"if not state[1] then\n" \
+	"  redis.call('HSET', sem, FREE, 0, WAITING, 0, ADDED, 0, CONSUMED, 0)\n" \
+	"  for _, set in ipairs({leases, queue, sold}) do redis.call('ZADD', set, 'NX', '+inf', NONE) end\n" \
+	"  state = {'0', '0', '0'}\n" \
+	"end\n" \
 	"local now = now_ms()\n" \
-	"reclaim(now)\n" \
-	"local n = math.max(tonumber(ARGV[1]), -tonumber(redis.call('HGET', sem, FREE)))\n" \
-	"redis.call('HINCRBY', sem, FREE, n)\n" \
-	"redis.call('HINCRBY', sem, ADDED, n)\n" \
-	"serve(now)\n" \
-	"return tonumber(redis.call('HGET', sem, FREE))\n"
+	"local free = tonumber(state[1]) + reclaim(now)\n" \
+	"local n = math.max(tonumber(ARGV[1]), -free)\n" \
+	"local waiting\n" \
+	"free, waiting = serve(now, free + n, tonumber(state[2]))\n" \
+	"redis.call('HSET', sem, FREE, free, WAITING, waiting, ADDED, tonumber(state[3]) + n)\n" \
+	"return free\n"
 
 /* src/lua/permits-available.lua */
 #define RLOCK_LUA_PERMITS_AVAILABLE \
 	"local sem, leases, queue, sold = KEYS[1], KEYS[2], KEYS[3], KEYS[4]\n" \
 	RLOCK_LUA_FRAGMENT_PERMITS \
-	"if redis.call('EXISTS', sem) == 0 then return 0 end\n" \
-	"settle(now_ms())\n" \
-	"return tonumber(redis.call('HGET', sem, FREE))\n"
+	"local state = redis.call('HMGET', sem, FREE, WAITING)\n" \
+	"if not state[1] then return 0 end\n" \
+	"local now = now_ms()\n" \
+	"local free, waiting = serve(now, tonumber(state[1]) + reclaim(now), tonumber(state[2]))\n" \
+	"store(free, waiting, state)\n" \
+	"return free\n"
 
 /* src/lua/permits-consume.lua */
 #define RLOCK_LUA_PERMITS_CONSUME \
 	"local sem, leases, queue, sold = KEYS[1], KEYS[2], KEYS[3], KEYS[4]\n" \
 	RLOCK_LUA_FRAGMENT_PERMITS \
 	"local holder = ARGV[1]\n" \
-	"if redis.call('EXISTS', sem) == 0 then return 0 end\n" \
+	"local state = redis.call('HMGET', sem, CONSUMED, holder)\n" \
+	"if state[2] == SOLD then return 1 end\n" \
+	"local mine = tonumber(state[2])\n" \
+	"if not mine then return 0 end\n" \
 	"local now = now_ms()\n" \
-	"local held = holding(holder, now)\n" \
-	"local done = 0\n" \
-	"if held then\n" \
-	"  redis.call('HDEL', sem, holder)\n" \
-	"  redis.call('ZREM', leases, holder)\n" \
-	"  redis.call('HINCRBY', sem, CONSUMED, held)\n" \
-	"  redis.call('ZADD', sold, now + tonumber(ARGV[2]), holder)\n" \
-	"  done = 1\n" \
-	"elseif tonumber(redis.call('ZSCORE', sold, holder) or 0) > now then\n" \
-	"  done = 1\n" \
+	"if tonumber(redis.call('ZSCORE', leases, holder) or 0) <= now then\n" \
+	"  drop(holder)\n" \
+	"  redis.call('HINCRBY', sem, FREE, mine)\n" \
+	"  return 0\n" \
 	"end\n" \
-	"for _, old in ipairs(redis.call('ZRANGEBYSCORE', sold, '-inf', now, 'LIMIT', 0, 4)) do\n" \
-	"  redis.call('ZREM', sold, old)\n" \
+	"redis.call('ZREM', leases, holder)\n" \
+	"redis.call('HSET', sem, CONSUMED, tonumber(state[1]) + mine, holder, SOLD)\n" \
+	"redis.call('ZADD', sold, now + tonumber(ARGV[2]), holder)\n" \
+	"local old = redis.call('ZRANGEBYSCORE', sold, '-inf', now, 'LIMIT', 0, 4)\n" \
+	"if #old > 0 then\n" \
+	"  redis.call('ZREM', sold, unpack(old))\n" \
+	"  redis.call('HDEL', sem, unpack(old))\n" \
 	"end\n" \
-	"settle(now)\n" \
-	"return done\n"
+	"return 1\n"
 
 /* src/lua/permits-extend.lua */
 #define RLOCK_LUA_PERMITS_EXTEND \
@@ -300,22 +311,29 @@
 #define RLOCK_LUA_PERMITS_LEAVE \
 	"local sem, leases, queue, sold = KEYS[1], KEYS[2], KEYS[3], KEYS[4]\n" \
 	RLOCK_LUA_FRAGMENT_PERMITS \
-	"if redis.call('EXISTS', sem) == 0 then return {0, 0} end\n" \
-	"redis.call('ZREM', queue, ARGV[2])\n" \
-	"local held = holding(ARGV[1], now_ms())\n" \
-	"if held then return {1, held} end\n" \
+	"if redis.call('ZREM', queue, ARGV[2]) == 1 then redis.call('HINCRBY', sem, WAITING, -1) end\n" \
+	"local mine = tonumber(redis.call('HGET', sem, ARGV[1]))\n" \
+	"if mine and tonumber(redis.call('ZSCORE', leases, ARGV[1]) or 0) > now_ms() then return {1, mine} end\n" \
 	"return {0, 0}\n"
 
 /* src/lua/permits-release.lua */
 #define RLOCK_LUA_PERMITS_RELEASE \
 	"local sem, leases, queue, sold = KEYS[1], KEYS[2], KEYS[3], KEYS[4]\n" \
 	RLOCK_LUA_FRAGMENT_PERMITS \
-	"if redis.call('EXISTS', sem) == 0 then return 0 end\n" \
+	"local holder = ARGV[1]\n" \
+	"local state = redis.call('HMGET', sem, FREE, WAITING, holder)\n" \
+	"if not state[1] then return 0 end\n" \
 	"local now = now_ms()\n" \
-	"local held = holding(ARGV[1], now)\n" \
-	"if held then give_back(ARGV[1]) end\n" \
-	"settle(now)\n" \
-	"return held and 1 or 0\n"
+	"local free, mine, done = tonumber(state[1]), tonumber(state[3]), 0\n" \
+	"if mine then\n" \
+	"  if tonumber(redis.call('ZSCORE', leases, holder) or 0) > now then done = 1 end\n" \
+	"  drop(holder)\n" \
+	"  free = free + mine\n" \
+	"end\n" \
+	"local waiting\n" \
+	"free, waiting = serve(now, free + reclaim(now), tonumber(state[2]))\n" \
+	"store(free, waiting, state)\n" \
+	"return done\n"
 
 /* src/lua/redlock-acquire.lua */
 #define RLOCK_LUA_REDLOCK_ACQUIRE \

@@ -5,21 +5,31 @@
 local sem, leases, queue, sold = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 -- include: permits.lua
 local holder, n, waiter = ARGV[1], tonumber(ARGV[2]), ARGV[4]
-if redis.call('EXISTS', sem) == 0 then return {0, -1} end
+local state = redis.call('HMGET', sem, FREE, WAITING, holder)
+if not state[1] then return {0, -1} end
+if state[3] == SOLD then return {1, 0} end
 local now = now_ms()
-settle(now)
-local held = holding(holder, now)
-if not held and tonumber(redis.call('ZSCORE', sold, holder) or 0) > now then held = 0 end
-if not held and tonumber(redis.call('HGET', sem, FREE)) >= n then
-  take(holder, n, tonumber(ARGV[3]), now)
-  held = n
+local free, mine = tonumber(state[1]), tonumber(state[3])
+if mine then
+  if tonumber(redis.call('ZSCORE', leases, holder) or 0) > now then
+    if waiter ~= '' and redis.call('ZREM', queue, waiter) == 1 then redis.call('HINCRBY', sem, WAITING, -1) end
+    return {1, mine}
+  end
+  -- our lease ended: those permits are back, and we take afresh
+  drop(holder)
+  free = free + mine
 end
-if held then
-  if waiter ~= '' then redis.call('ZREM', queue, waiter) end
-  return {1, held}
+local waiting
+free, waiting = serve(now, free + reclaim(now), tonumber(state[2]))
+if free >= n then
+  if waiter ~= '' then waiting = waiting - redis.call('ZREM', queue, waiter) end
+  take(holder, n, tonumber(ARGV[3]), now)
+  store(free - n, waiting, state)
+  return {1, n}
 end
 -- NX: a retry keeps its place
-if waiter ~= '' then redis.call('ZADD', queue, 'NX', now, waiter) end
+if waiter ~= '' then waiting = waiting + redis.call('ZADD', queue, 'NX', now, waiter) end
+store(free, waiting, state)
 local next_end = redis.call('ZRANGE', leases, 0, 0, 'WITHSCORES')
 if next_end[1] == NONE then return {0, -1} end
 return {0, tonumber(next_end[2]) - now}

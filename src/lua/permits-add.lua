@@ -2,12 +2,16 @@
 -- withdraws up to -n free ones, never held ones. The permits now free.
 local sem, leases, queue, sold = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 -- include: permits.lua
-for _, field in ipairs({FREE, ADDED, CONSUMED}) do redis.call('HSETNX', sem, field, 0) end
-for _, set in ipairs({leases, queue, sold}) do redis.call('ZADD', set, 'NX', '+inf', NONE) end
+local state = redis.call('HMGET', sem, FREE, WAITING, ADDED)
+if not state[1] then
+  redis.call('HSET', sem, FREE, 0, WAITING, 0, ADDED, 0, CONSUMED, 0)
+  for _, set in ipairs({leases, queue, sold}) do redis.call('ZADD', set, 'NX', '+inf', NONE) end
+  state = {'0', '0', '0'}
+end
 local now = now_ms()
-reclaim(now)
-local n = math.max(tonumber(ARGV[1]), -tonumber(redis.call('HGET', sem, FREE)))
-redis.call('HINCRBY', sem, FREE, n)
-redis.call('HINCRBY', sem, ADDED, n)
-serve(now)
-return tonumber(redis.call('HGET', sem, FREE))
+local free = tonumber(state[1]) + reclaim(now)
+local n = math.max(tonumber(ARGV[1]), -free)
+local waiting
+free, waiting = serve(now, free + n, tonumber(state[2]))
+redis.call('HSET', sem, FREE, free, WAITING, waiting, ADDED, tonumber(state[3]) + n)
+return free

@@ -1,25 +1,26 @@
 -- RLockSemaphore. KEYS: sem, leases, queue, sold. ARGV: holder, retention ms. 1 when the
--- holder's permits left the pool for good (the units are sold), or had already; 0 when it
--- holds none (its lease ended: the permits came back, and may be someone else's now).
+-- holder's permits left the pool for good (the units are sold), or had already; 0 when it holds
+-- none (its lease ended: the permits come back, and may be someone else's now).
 local sem, leases, queue, sold = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 -- include: permits.lua
 local holder = ARGV[1]
-if redis.call('EXISTS', sem) == 0 then return 0 end
+local state = redis.call('HMGET', sem, CONSUMED, holder)
+if state[2] == SOLD then return 1 end
+local mine = tonumber(state[2])
+if not mine then return 0 end
 local now = now_ms()
-local held = holding(holder, now)
-local done = 0
-if held then
-  redis.call('HDEL', sem, holder)
-  redis.call('ZREM', leases, holder)
-  redis.call('HINCRBY', sem, CONSUMED, held)
-  redis.call('ZADD', sold, now + tonumber(ARGV[2]), holder)
-  done = 1
-elseif tonumber(redis.call('ZSCORE', sold, holder) or 0) > now then
-  done = 1
+if tonumber(redis.call('ZSCORE', leases, holder) or 0) <= now then
+  drop(holder)
+  redis.call('HINCRBY', sem, FREE, mine)
+  return 0
 end
+redis.call('ZREM', leases, holder)
+redis.call('HSET', sem, CONSUMED, tonumber(state[1]) + mine, holder, SOLD)
+redis.call('ZADD', sold, now + tonumber(ARGV[2]), holder)
 -- the holders sold longest ago are forgotten, a few a call
-for _, old in ipairs(redis.call('ZRANGEBYSCORE', sold, '-inf', now, 'LIMIT', 0, 4)) do
-  redis.call('ZREM', sold, old)
+local old = redis.call('ZRANGEBYSCORE', sold, '-inf', now, 'LIMIT', 0, 4)
+if #old > 0 then
+  redis.call('ZREM', sold, unpack(old))
+  redis.call('HDEL', sem, unpack(old))
 end
-settle(now)
-return done
+return 1

@@ -19,5 +19,5 @@ echo $stubs === json_decode(json_encode($extension), true)
     ? "stubs match the extension\n" : "MISMATCH\n" . json_encode($extension) . "\n" . json_encode($stubs) . $errors;
 ?>
 --EXPECT--
-classes: 8 in the extension, 8 in the stubs
+classes: 9 in the extension, 9 in the stubs
 stubs match the extension

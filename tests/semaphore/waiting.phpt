@@ -78,6 +78,29 @@ echo "nothing free, 200 ms: ", $stock->acquire('late', 1, 200) ? 'true' : 'false
 echo ", gave up no sooner: ", microtime(true) - $t >= 0.2 ? 'yes' : 'no', ", left the line: ", $inLine() === 0 ? 'yes' : 'no', "\n";
 $ledger = semaphore_ledger($redis, 'stock:sku-7');
 echo "ledger: ", json_encode($ledger), "\n";
+
+// Free permits never sit idle while someone in line could use them: a big request first in
+// line waits for enough, one behind it that fits is served at once.
+$caps = new RLockSemaphore('cap:jobs', $opts);
+$caps->addPermits(3);
+$caps->acquire('x', 1);
+$caps->acquire('y', 2);
+$big = fork_child(function () use ($opts, $dir) {
+    file_put_contents("$dir/big", (new RLockSemaphore('cap:jobs', $opts))->acquire('w', 3, 60000) ? 'true' : 'false');
+});
+await(fn() => $redis->cmd('ZCARD', 'rlock:{cap:jobs}:sem:q') === 2);
+$small = fork_child(function () use ($opts, $dir) {
+    file_put_contents("$dir/small", (new RLockSemaphore('cap:jobs', $opts))->acquire('v', 1, 60000) ? 'true' : 'false');
+});
+await(fn() => $redis->cmd('ZCARD', 'rlock:{cap:jobs}:sem:q') === 3);
+$caps->release('y');
+pcntl_waitpid($small, $status);
+echo "y gives back 2: v (wants 1) is served at once: ", file_get_contents("$dir/small"),
+    "; w (wants 3) still waits: ", $redis->cmd('HEXISTS', 'rlock:{cap:jobs}:sem', 'w') ? 'no' : 'yes', "\n";
+$caps->release('x');
+$caps->release('v');
+pcntl_waitpid($big, $status);
+echo "x and v give back theirs: w is served: ", file_get_contents("$dir/big"), "\n";
 ?>
 --CLEAN--
 <?php require __DIR__ . '/../inc/server.inc'; TestRedis::cleanup(__FILE__); ?>
@@ -90,3 +113,5 @@ answers: all 8 true
 woken after the killed holder's lease: true, well before its 60 s deadline: yes
 nothing free, 200 ms: false, gave up no sooner: yes, left the line: yes
 ledger: {"free":0,"added":8,"consumed":0,"held":8,"holders":8}
+y gives back 2: v (wants 1) is served at once: true; w (wants 3) still waits: yes
+x and v give back theirs: w is served: true
