@@ -82,13 +82,14 @@
 	"  return 0\n" \
 	"end\n" \
 	"local function pass_on()\n" \
-	"  local now = now_us()\n" \
+	"  local now\n" \
 	"  while true do\n" \
 	"    local line = redis.call('ZRANGE', queue, 0, 4, 'WITHSCORES')\n" \
 	"    for i = 1, math.min(#line, 8), 2 do\n" \
 	"      local waiter = line[i]\n" \
 	"      redis.call('ZREM', queue, waiter)\n" \
 	"      local channel, token, ttl, ms, f = string.match(waiter, '^(.-)|(.-)|(%d+)|(%d+)|([01])$')\n" \
+	"      now = now or now_us()\n" \
 	"      if channel and line[i + 1] + ms * 1000 > now then\n" \
 	"        redis.call('SET', lock, token, 'PX', ttl)\n" \
 	"        if redis.call('PUBLISH', channel, token .. '|' .. new_fence(f)) > 0 then return true end\n" \
@@ -368,10 +369,6 @@
 #define RLOCK_LUA_RELEASE \
 	"local lock, queue, fence = KEYS[1], KEYS[2], KEYS[3]\n" \
 	"if redis.call('GET', lock) ~= ARGV[1] then return 0 end\n" \
-	"if redis.call('EXISTS', queue) == 0 then\n" \
-	"  redis.call('DEL', lock)\n" \
-	"  return 1\n" \
-	"end\n" \
 	RLOCK_LUA_FRAGMENT_QUEUE \
 	"if not pass_on() then redis.call('DEL', lock) end\n" \
 	"return 1\n"

@@ -22,13 +22,14 @@ end
 -- overwritten, never deleted and re-made: in a Cluster slot that is being migrated, a script
 -- may touch only keys that exist.
 local function pass_on()
-  local now = now_us()
+  local now
   while true do
     local line = redis.call('ZRANGE', queue, 0, 4, 'WITHSCORES')
     for i = 1, math.min(#line, 8), 2 do
       local waiter = line[i]
       redis.call('ZREM', queue, waiter)
       local channel, token, ttl, ms, f = string.match(waiter, '^(.-)|(.-)|(%d+)|(%d+)|([01])$')
+      now = now or now_us()
       if channel and line[i + 1] + ms * 1000 > now then
         redis.call('SET', lock, token, 'PX', ttl)
         if redis.call('PUBLISH', channel, token .. '|' .. new_fence(f)) > 0 then return true end

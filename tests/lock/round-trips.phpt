@@ -62,8 +62,8 @@ echo "new connections: ", $redis->info('total_connections_received') - $connecti
 --CLEAN--
 <?php require __DIR__ . '/../inc/server.inc'; TestRedis::cleanup(__FILE__); ?>
 --EXPECT--
-acquire + release: del+1 evalsha+1 exists+1 get+1 set+1
-100 pairs: del+100 evalsha+100 exists+100 get+100 set+100
+acquire + release: del+1 evalsha+1 get+1 set+1 zrange+1
+100 pairs: del+100 evalsha+100 get+100 set+100 zrange+100
 refused acquire: set+1
 first extend (script unknown: NOSCRIPT, then EVAL): eval+1 evalsha+1 get+1 pexpire+1
 extend: evalsha+1 get+1 pexpire+1
