@@ -16,6 +16,7 @@
 #include "token.h"
 #include "watchdog.h"
 #include "cluster.h"
+#include "answer.h"
 
 /* How long a duplicate's place in line outlives its wait (ms). */
 #define WAITER_GRACE_MS 1000
@@ -45,16 +46,10 @@ void rlock_claim_dtor(rlock_claim *claim)
 static redisReply *claim_run(rlock_config *cfg, rlock_claim *claim, rlock_script *script,
 	int argc, const char **argv, const size_t *argvlen)
 {
-	redisReply *reply;
-
 	if (cfg->backend->route(cfg, claim->keys[0]) == FAILURE) {
 		return NULL;
 	}
-	reply = rlock_script_run(&cfg->conn, &cfg->timeouts, script, 2, claim->keys, argc, argv, argvlen);
-	if (!reply) {
-		rlock_conn_report(cfg->conn, &cfg->failure);
-	}
-	return reply;
+	return rlock_answered(cfg, rlock_script_run(&cfg->conn, &cfg->timeouts, script, 2, claim->keys, argc, argv, argvlen));
 }
 
 /* A 0/1 script reply: 1 done, 0 the claim was not ours (any more), -1 Redis failed. */

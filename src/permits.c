@@ -14,6 +14,7 @@
 #include "token.h"
 #include "clock.h"
 #include "pid.h"
+#include "answer.h"
 
 /* How long a waiter's place in line outlives its wait (ms). */
 #define WAITER_GRACE_MS 1000
@@ -31,39 +32,10 @@ void rlock_permits_keys(zend_string **keys, const zend_string *prefix, const zen
 static redisReply *permits_run(rlock_config *cfg, zend_string *const *keys, rlock_script *script, int numkeys,
 	int argc, const char **argv, const size_t *argvlen)
 {
-	redisReply *reply;
-
 	if (cfg->backend->route(cfg, keys[0]) == FAILURE) {
 		return NULL;
 	}
-	reply = rlock_script_run(&cfg->conn, &cfg->timeouts, script, numkeys, keys, argc, argv, argvlen);
-	if (!reply) {
-		rlock_conn_report(cfg->conn, &cfg->failure);
-	}
-	return reply;
-}
-
-static void unexpected_reply(rlock_config *cfg, const char *script)
-{
-	rlock_fail(&cfg->failure, RLOCK_FAILURE_REDIS, "unexpected reply to the semaphore's %s script from %s",
-		script, cfg->conn->server.display);
-}
-
-/* An integer reply: *out; false (failure recorded) otherwise. */
-static bool permits_int(rlock_config *cfg, redisReply *reply, const char *script, zend_long *out)
-{
-	long long n;
-	bool ok = reply && rlock_reply_int(reply, &n);
-
-	if (ok) {
-		*out = (zend_long) n;
-	} else if (reply) {
-		unexpected_reply(cfg, script);
-	}
-	if (reply) {
-		freeReplyObject(reply);
-	}
-	return ok;
+	return rlock_answered(cfg, rlock_script_run(&cfg->conn, &cfg->timeouts, script, numkeys, keys, argc, argv, argvlen));
 }
 
 /* A 0/1 reply: 1, 0, or -1 when Redis failed. */
@@ -71,26 +43,7 @@ static int permits_flag(rlock_config *cfg, redisReply *reply, const char *script
 {
 	zend_long done;
 
-	return permits_int(cfg, reply, script, &done) ? done == 1 : -1;
-}
-
-/* A {flag, number} reply: TAKEN (flag 1) or BUSY, with *number. */
-static rlock_lease_outcome permits_pair(rlock_config *cfg, redisReply *reply, const char *script, zend_long *number)
-{
-	rlock_lease_outcome outcome = RLOCK_LEASE_FAILED;
-	long long flag, n;
-
-	if (!reply) {
-		return RLOCK_LEASE_FAILED;
-	}
-	if (rlock_reply_pair(reply, &flag, &n)) {
-		outcome = flag ? RLOCK_LEASE_TAKEN : RLOCK_LEASE_BUSY;
-		*number = (zend_long) n;
-	} else {
-		unexpected_reply(cfg, script);
-	}
-	freeReplyObject(reply);
-	return outcome;
+	return rlock_answer_int(cfg, reply, script, &done) ? done == 1 : -1;
 }
 
 /* Runs a script whose only argument is a number. */
@@ -111,14 +64,16 @@ static redisReply *permits_run_number(rlock_config *cfg, zend_string *const *key
 
 bool rlock_permits_add(rlock_config *cfg, zend_string *const *keys, zend_long n, zend_long *free)
 {
-	return permits_int(cfg, permits_run_number(cfg, keys, &rlock_script_permits_add, NULL, n), "restock", free);
+	return rlock_answer_int(cfg, permits_run_number(cfg, keys, &rlock_script_permits_add, NULL, n),
+		"semaphore's restock script", free);
 }
 
 bool rlock_permits_free(rlock_config *cfg, zend_string *const *keys, zend_long *free)
 {
 	rlock_failure_clear(&cfg->failure);
-	return permits_int(cfg, permits_run(cfg, keys, &rlock_script_permits_available, RLOCK_PERMITS_KEYS, 0, NULL, NULL),
-		"available", free);
+	return rlock_answer_int(cfg,
+		permits_run(cfg, keys, &rlock_script_permits_available, RLOCK_PERMITS_KEYS, 0, NULL, NULL),
+		"semaphore's available script", free);
 }
 
 /* The holder's permits: given back, or consumed for good (sold holders are remembered for
@@ -130,13 +85,13 @@ int rlock_permits_release(rlock_config *cfg, zend_string *const *keys, const zen
 
 	rlock_failure_clear(&cfg->failure);
 	return permits_flag(cfg, permits_run(cfg, keys, &rlock_script_permits_release, RLOCK_PERMITS_KEYS, 1, argv, argvlen),
-		"release");
+		"semaphore's release script");
 }
 
 int rlock_permits_consume(rlock_config *cfg, zend_string *const *keys, const zend_string *holder)
 {
 	return permits_flag(cfg, permits_run_number(cfg, keys, &rlock_script_permits_consume, holder, cfg->retention),
-		"consume");
+		"semaphore's consume script");
 }
 
 int rlock_permits_extend(rlock_config *cfg, zend_string *const *keys, const zend_string *holder, zend_long ttl_ms)
@@ -147,12 +102,9 @@ int rlock_permits_extend(rlock_config *cfg, zend_string *const *keys, const zend
 
 	argvlen[1] = snprintf(ttl, sizeof(ttl), ZEND_LONG_FMT, ttl_ms);
 	rlock_failure_clear(&cfg->failure);
-	/* the extend script takes the leases only (as the watchdog's renewal does) */
-	if (cfg->backend->route(cfg, keys[0]) == FAILURE) {
-		return -1;
-	}
+	/* the extend script takes the leases only (as the watchdog's renewal does): same slot */
 	return permits_flag(cfg, permits_run(cfg, keys + RLOCK_PERMITS_LEASES, &rlock_script_permits_extend, 1, 2, argv,
-		argvlen), "extend");
+		argvlen), "semaphore's extend script");
 }
 
 uint64_t rlock_permits_watch(rlock_config *cfg, zend_string *const *keys, const zend_string *holder,
@@ -205,8 +157,8 @@ static rlock_lease_outcome permits_leave(permits_try *t, bool failed)
 		}
 		return RLOCK_LEASE_FAILED;
 	}
-	return permits_pair(t->cfg, permits_run(t->cfg, t->keys, &rlock_script_permits_leave, RLOCK_PERMITS_KEYS, 2, argv,
-		argvlen), "leave", &t->held);
+	return rlock_answer_pair(t->cfg, permits_run(t->cfg, t->keys, &rlock_script_permits_leave, RLOCK_PERMITS_KEYS, 2, argv,
+		argvlen), "semaphore's leave script", &t->held);
 }
 
 static rlock_try permits_try_once(void *self, const char *channel, zend_long *holder_ms)
@@ -227,8 +179,8 @@ static rlock_try permits_try_once(void *self, const char *channel, zend_long *ho
 		argv[3] = ZSTR_VAL(t->waiter);
 		argvlen[3] = ZSTR_LEN(t->waiter);
 	}
-	t->outcome = permits_pair(t->cfg, permits_run(t->cfg, t->keys, &rlock_script_permits_acquire, RLOCK_PERMITS_KEYS,
-		5, argv, argvlen), "acquire", &number);
+	t->outcome = rlock_answer_pair(t->cfg, permits_run(t->cfg, t->keys, &rlock_script_permits_acquire, RLOCK_PERMITS_KEYS,
+		5, argv, argvlen), "semaphore's acquire script", &number);
 	if (t->outcome == RLOCK_LEASE_TAKEN) {
 		t->held = number;
 	} else if (t->outcome == RLOCK_LEASE_BUSY) {

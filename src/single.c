@@ -10,6 +10,7 @@
 #include "clock.h"
 #include "pid.h"
 #include "cluster.h"
+#include "answer.h"
 
 /* The queue scripts' keys: the lock, its queue and its fencing counter, even
  * for a holder that did not ask for fencing: its release or its leaving may
@@ -19,21 +20,6 @@
 
 /* How long a waiter's place in line outlives its own deadline (ms). */
 #define RLOCK_WAITER_GRACE_MS 1000
-
-static void unexpected_reply(rlock_lock *lock, const redisReply *reply)
-{
-	rlock_fail(&lock->cfg.failure, RLOCK_FAILURE_REDIS, "unexpected reply type %d from %s",
-		reply->type, lock->cfg.conn->server.display);
-}
-
-/* A command's reply, or NULL with the failure recorded as the operation's. */
-static redisReply *answered(rlock_config *cfg, redisReply *reply)
-{
-	if (!reply) {
-		rlock_conn_report(cfg->conn, &cfg->failure);
-	}
-	return reply;
-}
 
 /* ARGV for the lease scripts: token, then extra. Returns the count. */
 static int lease_args(const rlock_lock *lock, int extra_argc, const char **extra, const size_t *extra_len,
@@ -57,7 +43,7 @@ static redisReply *lease_run(rlock_lock *lock, rlock_script *script, int numkeys
 	size_t argvlen[LEASE_ARGS_MAX];
 	int argc = lease_args(lock, extra_argc, extra, extra_len, argv, argvlen);
 
-	return answered(&lock->cfg,
+	return rlock_answered(&lock->cfg,
 		rlock_script_run(&lock->cfg.conn, &lock->cfg.timeouts, script, numkeys, lock->keys, argc, argv, argvlen));
 }
 
@@ -76,38 +62,14 @@ static void lease_defer(rlock_lock *lock, rlock_script *script, int extra_argc, 
 static bool lease_run_int(rlock_lock *lock, rlock_script *script, int numkeys,
 	int extra_argc, const char **extra, const size_t *extra_len, zend_long *out)
 {
-	redisReply *reply = lease_run(lock, script, numkeys, extra_argc, extra, extra_len);
-	long long number;
-	bool ok = rlock_reply_int(reply, &number);
-
-	if (ok) {
-		*out = (zend_long) number;
-	} else if (reply) {
-		unexpected_reply(lock, reply);
-	}
-	if (reply) {
-		freeReplyObject(reply);
-	}
-	return ok;
+	return rlock_answer_int(&lock->cfg, lease_run(lock, script, numkeys, extra_argc, extra, extra_len), "lock script",
+		out);
 }
 
 /* A {taken, number} reply: the fencing token when taken, else the holder's ms. */
 static rlock_lease_outcome lease_pair_reply(rlock_lock *lock, redisReply *reply, zend_long *number)
 {
-	rlock_lease_outcome outcome = RLOCK_LEASE_FAILED;
-	long long taken, n;
-
-	if (!reply) {
-		return RLOCK_LEASE_FAILED;
-	}
-	if (rlock_reply_pair(reply, &taken, &n)) {
-		outcome = taken ? RLOCK_LEASE_TAKEN : RLOCK_LEASE_BUSY;
-		*number = (zend_long) n;
-	} else {
-		unexpected_reply(lock, reply);
-	}
-	freeReplyObject(reply);
-	return outcome;
+	return rlock_answer_pair(&lock->cfg, reply, "lock script", number);
 }
 
 /* The acquire script. Taken: lock->fence is set. Busy: *holder_ttl is the
@@ -151,7 +113,7 @@ static rlock_lease_outcome lease_set_nx(rlock_lock *lock)
 	rlock_lease_outcome outcome = RLOCK_LEASE_FAILED;
 
 	argvlen[5] = snprintf(ttl, sizeof(ttl), ZEND_LONG_FMT, lock->cfg.ttl);
-	reply = answered(&lock->cfg, rlock_cluster_call(&lock->cfg.conn, &lock->cfg.timeouts, 6, argv, argvlen));
+	reply = rlock_answered(&lock->cfg, rlock_cluster_call(&lock->cfg.conn, &lock->cfg.timeouts, 6, argv, argvlen));
 	if (!reply) {
 		return RLOCK_LEASE_FAILED;
 	}
@@ -161,7 +123,7 @@ static rlock_lease_outcome lease_set_nx(rlock_lock *lock)
 	} else if (rlock_reply_is_nil(reply)) {
 		outcome = lock->cfg.conn->resent ? single_refresh(lock) : RLOCK_LEASE_BUSY;
 	} else {
-		unexpected_reply(lock, reply);
+		rlock_answer_unexpected(&lock->cfg, reply, "SET NX");
 	}
 	freeReplyObject(reply);
 	return outcome;
@@ -302,7 +264,7 @@ static bool single_delete(rlock_config *cfg, zend_string *key, bool *deleted)
 	long long n = 0;
 
 	if (cfg->backend->route(cfg, key) == FAILURE
-			|| !(reply = answered(cfg, rlock_cluster_call(&cfg->conn, &cfg->timeouts, 2, argv, argvlen)))) {
+			|| !(reply = rlock_answered(cfg, rlock_cluster_call(&cfg->conn, &cfg->timeouts, 2, argv, argvlen)))) {
 		return false;
 	}
 	*deleted = rlock_reply_int(reply, &n) && n > 0;
