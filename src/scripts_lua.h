@@ -13,6 +13,11 @@
 #define RLOCK_LUA_FRAGMENT_PERMITS \
 	"local FREE, ADDED, CONSUMED, WAITING, NONE, SOLD = '\\0free', '\\0added', '\\0consumed', '\\0waiting', '\\0', 'sold'\n" \
 	"local RECLAIM_MAX, SERVE_MAX = 64, 64\n" \
+	"local function create()\n" \
+	"  redis.call('HSET', sem, FREE, 0, WAITING, 0, ADDED, 0, CONSUMED, 0)\n" \
+	"  for _, set in ipairs({leases, queue, sold}) do redis.call('ZADD', set, 'NX', '+inf', NONE) end\n" \
+	"  return {'0', '0', '0'}\n" \
+	"end\n" \
 	"local function now_ms()\n" \
 	"  local t = redis.call('TIME')\n" \
 	"  return t[1] * 1000 + math.floor(t[2] / 1000)\n" \
@@ -217,7 +222,11 @@
 	RLOCK_LUA_FRAGMENT_PERMITS \
 	"local holder, n, waiter = ARGV[1], tonumber(ARGV[2]), ARGV[4]\n" \
 	"local state = redis.call('HMGET', sem, FREE, WAITING, holder)\n" \
-	"if not state[1] then return {0, -1} end\n" \
+	"if not state[1] then\n" \
+	"  if waiter == '' then return {0, -1} end\n" \
+	"  state = create()\n" \
+	"  state[3] = nil\n" \
+	"end\n" \
 	"if state[3] == SOLD then return {1, 0} end\n" \
 	"local now = now_ms()\n" \
 	"local free, mine = tonumber(state[1]), tonumber(state[3])\n" \
@@ -248,11 +257,7 @@
 	"local sem, leases, queue, sold = KEYS[1], KEYS[2], KEYS[3], KEYS[4]\n" \
 	RLOCK_LUA_FRAGMENT_PERMITS \
 	"local state = redis.call('HMGET', sem, FREE, WAITING, ADDED)\n" \
-	"if not state[1] then\n" \
-	"  redis.call('HSET', sem, FREE, 0, WAITING, 0, ADDED, 0, CONSUMED, 0)\n" \
-	"  for _, set in ipairs({leases, queue, sold}) do redis.call('ZADD', set, 'NX', '+inf', NONE) end\n" \
-	"  state = {'0', '0', '0'}\n" \
-	"end\n" \
+	"if not state[1] then state = create() end\n" \
 	"local now = now_ms()\n" \
 	"local free = tonumber(state[1]) + reclaim(now)\n" \
 	"local n = math.max(tonumber(ARGV[1]), -free)\n" \

@@ -64,8 +64,9 @@ static zend_result hold_add(rlock_semaphore *sem, zend_string *holder)
 {
 	rlock_hold *hold;
 
-	if (sem->holds && (hold = zend_hash_find_ptr(sem->holds, holder)) && hold->pid == rlock_pid()) {
-		return SUCCESS;
+	if (sem->holds && (hold = zend_hash_find_ptr(sem->holds, holder)) && hold->pid == rlock_pid()
+			&& !(hold->watch_id && rlock_watchdog_is_lost(hold->watch_id))) {
+		return SUCCESS; /* taken again while ours: still renewed */
 	}
 	if (!sem->holds) {
 		ALLOC_HASHTABLE(sem->holds);

@@ -6,7 +6,12 @@ local sem, leases, queue, sold = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 -- include: permits.lua
 local holder, n, waiter = ARGV[1], tonumber(ARGV[2]), ARGV[4]
 local state = redis.call('HMGET', sem, FREE, WAITING, holder)
-if not state[1] then return {0, -1} end
+if not state[1] then
+  -- never stocked: a waiter waits for the first restock
+  if waiter == '' then return {0, -1} end
+  state = create()
+  state[3] = nil
+end
 if state[3] == SOLD then return {1, 0} end
 local now = now_ms()
 local free, mine = tonumber(state[1]), tonumber(state[3])

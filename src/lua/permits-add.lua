@@ -3,11 +3,7 @@
 local sem, leases, queue, sold = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 -- include: permits.lua
 local state = redis.call('HMGET', sem, FREE, WAITING, ADDED)
-if not state[1] then
-  redis.call('HSET', sem, FREE, 0, WAITING, 0, ADDED, 0, CONSUMED, 0)
-  for _, set in ipairs({leases, queue, sold}) do redis.call('ZADD', set, 'NX', '+inf', NONE) end
-  state = {'0', '0', '0'}
-end
+if not state[1] then state = create() end
 local now = now_ms()
 local free = tonumber(state[1]) + reclaim(now)
 local n = math.max(tonumber(ARGV[1]), -free)

@@ -10,6 +10,14 @@
 local FREE, ADDED, CONSUMED, WAITING, NONE, SOLD = '\0free', '\0added', '\0consumed', '\0waiting', '\0', 'sold'
 local RECLAIM_MAX, SERVE_MAX = 64, 64
 
+-- The semaphore's keys, made on its first restock (or its first waiter): counts at 0, and the
+-- members that keep the zsets from vanishing. The counts as HMGET read them.
+local function create()
+  redis.call('HSET', sem, FREE, 0, WAITING, 0, ADDED, 0, CONSUMED, 0)
+  for _, set in ipairs({leases, queue, sold}) do redis.call('ZADD', set, 'NX', '+inf', NONE) end
+  return {'0', '0', '0'}
+end
+
 local function now_ms()
   local t = redis.call('TIME')
   return t[1] * 1000 + math.floor(t[2] / 1000)

@@ -101,6 +101,15 @@ $caps->release('x');
 $caps->release('v');
 pcntl_waitpid($big, $status);
 echo "x and v give back theirs: w is served: ", file_get_contents("$dir/big"), "\n";
+
+// A buyer who waits before the first restock is served by it.
+$early = fork_child(function () use ($opts, $dir) {
+    file_put_contents("$dir/early", (new RLockSemaphore('stock:new', $opts))->acquire('first', 1, 60000) ? 'true' : 'false');
+});
+await(fn() => $redis->cmd('ZCARD', 'rlock:{stock:new}:sem:q') === 2);
+(new RLockSemaphore('stock:new', $opts))->addPermits(1);
+pcntl_waitpid($early, $status);
+echo "waiting before the first restock, served by it: ", file_get_contents("$dir/early"), "\n";
 ?>
 --CLEAN--
 <?php require __DIR__ . '/../inc/server.inc'; TestRedis::cleanup(__FILE__); ?>
@@ -115,3 +124,4 @@ nothing free, 200 ms: false, gave up no sooner: yes, left the line: yes
 ledger: {"free":0,"added":8,"consumed":0,"held":8,"holders":8}
 y gives back 2: v (wants 1) is served at once: true; w (wants 3) still waits: yes
 x and v give back theirs: w is served: true
+waiting before the first restock, served by it: true
