@@ -197,13 +197,13 @@ static rlock_lease_outcome permits_wait(permits_try *t, int64_t deadline)
 {
 	rlock_waiting w = {t->cfg, t->keys[0], t->token, deadline, t->cfg->backend->wake_hands_over, permits_try_once, t};
 	pid_t waiting = rlock_pid();
-	zend_long ignored;
+	zend_long handed = 0;
 
-	switch (rlock_queue_wait(&w, &ignored)) {
+	switch (rlock_queue_wait(&w, &handed)) {
 	case RLOCK_QUEUE_SETTLED:
 		return t->outcome;
 	case RLOCK_QUEUE_HANDED:
-		t->held = t->permits;
+		t->held = handed; /* what the wake-up says was taken for us: 0 when the holder held already */
 		return RLOCK_LEASE_TAKEN;
 	case RLOCK_QUEUE_DEADLINE:
 		return permits_leave(t, false);

@@ -26,8 +26,9 @@ bool rlock_permits_add(rlock_config *cfg, zend_string *const *keys, zend_long n,
 bool rlock_permits_free(rlock_config *cfg, zend_string *const *keys, zend_long *free);
 
 /* Takes permits for holder, with a lease of cfg->ttl; wait_ms > 0 queues and sleeps until
- * they are handed over. TAKEN when the holder holds (now, or already: *held is what it holds,
- * 0 when it consumed its permits before); BUSY when not within wait_ms. */
+ * they are handed over. TAKEN when the holder holds: *held is what this call took, 0 when it
+ * held already (through another call) or consumed its permits before; BUSY when not within
+ * wait_ms. */
 rlock_lease_outcome rlock_permits_take(rlock_config *cfg, zend_string *const *keys, const zend_string *holder,
 	zend_long permits, zend_long wait_ms, zend_long *held);
 

@@ -40,11 +40,11 @@
 	"  redis.call('HDEL', sem, holder)\n" \
 	"  redis.call('ZREM', leases, holder)\n" \
 	"end\n" \
-	"local function serve(now, free, waiting)\n" \
+	"local function serve(now, free, waiting, self)\n" \
 	"  waiting = waiting or 0\n" \
 	"  if waiting <= 0 or free <= 0 then return free, waiting end\n" \
 	"  local line = redis.call('ZRANGE', queue, 0, SERVE_MAX, 'WITHSCORES')\n" \
-	"  local kept = 0\n" \
+	"  local kept, mine = 0, nil\n" \
 	"  for i = 1, #line, 2 do\n" \
 	"    local waiter = line[i]\n" \
 	"    if waiter ~= NONE then\n" \
@@ -59,16 +59,27 @@
 	"          redis.call('PUBLISH', channel, token .. '|0')\n" \
 	"        elseif not gone then\n" \
 	"          take(holder, n, ttl, now)\n" \
-	"          if redis.call('PUBLISH', channel, token .. '|0') > 0 then free = free - n else drop(holder) end\n" \
+	"          if redis.call('PUBLISH', channel, token .. '|' .. n) > 0 or holder == self then\n" \
+	"            free = free - n\n" \
+	"            if holder == self then mine = n end\n" \
+	"          else\n" \
+	"            drop(holder)\n" \
+	"          end\n" \
 	"        end\n" \
 	"      else\n" \
 	"        kept = kept + 1\n" \
 	"      end\n" \
-	"      if free <= 0 then return free, waiting end\n" \
+	"      if free <= 0 then return free, waiting, mine end\n" \
 	"    end\n" \
 	"  end\n" \
 	"  if #line < 2 * (SERVE_MAX + 1) then waiting = kept end\n" \
-	"  return free, waiting\n" \
+	"  return free, waiting, mine\n" \
+	"end\n" \
+	"local function remembered(holder, now)\n" \
+	"  if tonumber(redis.call('ZSCORE', sold, holder) or 0) > now then return true end\n" \
+	"  redis.call('ZREM', sold, holder)\n" \
+	"  redis.call('HDEL', sem, holder)\n" \
+	"  return false\n" \
 	"end\n" \
 	"local function store(free, waiting, state)\n" \
 	"  if free ~= tonumber(state[1]) or waiting ~= (tonumber(state[2]) or 0) then\n" \
@@ -227,24 +238,30 @@
 	"  state = create()\n" \
 	"  state[3] = nil\n" \
 	"end\n" \
-	"if state[3] == SOLD then return {1, 0} end\n" \
 	"local now = now_ms()\n" \
+	"if state[3] == SOLD then\n" \
+	"  if remembered(holder, now) then return {1, 0} end\n" \
+	"  state[3] = nil\n" \
+	"end\n" \
 	"local free, mine = tonumber(state[1]), tonumber(state[3])\n" \
 	"if mine then\n" \
 	"  if tonumber(redis.call('ZSCORE', leases, holder) or 0) > now then\n" \
 	"    if waiter ~= '' and redis.call('ZREM', queue, waiter) == 1 then redis.call('HINCRBY', sem, WAITING, -1) end\n" \
-	"    return {1, mine}\n" \
+	"    return {1, 0}\n" \
 	"  end\n" \
 	"  drop(holder)\n" \
 	"  free = free + mine\n" \
 	"end\n" \
-	"local waiting\n" \
-	"free, waiting = serve(now, free + reclaim(now), tonumber(state[2]))\n" \
-	"if free >= n then\n" \
-	"  if waiter ~= '' then waiting = waiting - redis.call('ZREM', queue, waiter) end\n" \
+	"local waiting, served\n" \
+	"free, waiting, served = serve(now, free + reclaim(now), tonumber(state[2]), holder)\n" \
+	"if not served and free >= n then\n" \
 	"  take(holder, n, tonumber(ARGV[3]), now)\n" \
-	"  store(free - n, waiting, state)\n" \
-	"  return {1, n}\n" \
+	"  free, served = free - n, n\n" \
+	"end\n" \
+	"if served then\n" \
+	"  if waiter ~= '' then waiting = waiting - redis.call('ZREM', queue, waiter) end\n" \
+	"  store(free, waiting, state)\n" \
+	"  return {1, served}\n" \
 	"end\n" \
 	"if waiter ~= '' then waiting = waiting + redis.call('ZADD', queue, 'NX', now, waiter) end\n" \
 	"store(free, waiting, state)\n" \
@@ -283,10 +300,10 @@
 	RLOCK_LUA_FRAGMENT_PERMITS \
 	"local holder = ARGV[1]\n" \
 	"local state = redis.call('HMGET', sem, CONSUMED, holder)\n" \
-	"if state[2] == SOLD then return 1 end\n" \
+	"local now = now_ms()\n" \
+	"if state[2] == SOLD then return remembered(holder, now) and 1 or 0 end\n" \
 	"local mine = tonumber(state[2])\n" \
 	"if not mine then return 0 end\n" \
-	"local now = now_ms()\n" \
 	"if tonumber(redis.call('ZSCORE', leases, holder) or 0) <= now then\n" \
 	"  drop(holder)\n" \
 	"  redis.call('HINCRBY', sem, FREE, mine)\n" \
@@ -317,9 +334,10 @@
 #define RLOCK_LUA_PERMITS_LEAVE \
 	"local sem, leases, queue, sold = KEYS[1], KEYS[2], KEYS[3], KEYS[4]\n" \
 	RLOCK_LUA_FRAGMENT_PERMITS \
-	"if redis.call('ZREM', queue, ARGV[2]) == 1 then redis.call('HINCRBY', sem, WAITING, -1) end\n" \
+	"local queued = redis.call('ZREM', queue, ARGV[2]) == 1\n" \
+	"if queued then redis.call('HINCRBY', sem, WAITING, -1) end\n" \
 	"local mine = tonumber(redis.call('HGET', sem, ARGV[1]))\n" \
-	"if mine and tonumber(redis.call('ZSCORE', leases, ARGV[1]) or 0) > now_ms() then return {1, mine} end\n" \
+	"if mine and tonumber(redis.call('ZSCORE', leases, ARGV[1]) or 0) > now_ms() then return {1, queued and 0 or mine} end\n" \
 	"return {0, 0}\n"
 
 /* src/lua/permits-release.lua */

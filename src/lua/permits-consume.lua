@@ -5,10 +5,10 @@ local sem, leases, queue, sold = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 -- include: permits.lua
 local holder = ARGV[1]
 local state = redis.call('HMGET', sem, CONSUMED, holder)
-if state[2] == SOLD then return 1 end
+local now = now_ms()
+if state[2] == SOLD then return remembered(holder, now) and 1 or 0 end
 local mine = tonumber(state[2])
 if not mine then return 0 end
-local now = now_ms()
 if tonumber(redis.call('ZSCORE', leases, holder) or 0) <= now then
   drop(holder)
   redis.call('HINCRBY', sem, FREE, mine)

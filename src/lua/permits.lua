@@ -46,16 +46,18 @@ local function drop(holder)
   redis.call('ZREM', leases, holder)
 end
 
--- Hands free permits to the waiters in arrival order and wakes each with "token|0": each in turn
--- that wants no more than is free gets them, so free permits never sit idle while someone in
--- line could use them. A waiter is "channel|token|permits|ttl|ms|holder", scored by its
--- arrival; one past its deadline (ms after it), or whose PUBLISH nobody hears (it died), is
--- dropped; one whose holder id holds already is only woken. Returns free and waiting as left.
-local function serve(now, free, waiting)
+-- Hands free permits to the waiters in arrival order and wakes each with "token|permits": each in
+-- turn that wants no more than is free gets them. A waiter is "channel|token|permits|ttl|ms|holder",
+-- scored by its arrival; one past its deadline (ms after it), or whose PUBLISH nobody hears (it
+-- died), is dropped; one whose holder id holds already is woken with "token|0". Only the first
+-- SERVE_MAX in line are looked at. self is the holder the calling script acts for, if any:
+-- permits served to it are taken whatever PUBLISH says (it is alive: it asks), and returned third.
+-- Returns free and waiting as left.
+local function serve(now, free, waiting, self)
   waiting = waiting or 0
   if waiting <= 0 or free <= 0 then return free, waiting end
   local line = redis.call('ZRANGE', queue, 0, SERVE_MAX, 'WITHSCORES')
-  local kept = 0
+  local kept, mine = 0, nil
   for i = 1, #line, 2 do
     local waiter = line[i]
     if waiter ~= NONE then
@@ -70,17 +72,31 @@ local function serve(now, free, waiting)
           redis.call('PUBLISH', channel, token .. '|0')
         elseif not gone then
           take(holder, n, ttl, now)
-          if redis.call('PUBLISH', channel, token .. '|0') > 0 then free = free - n else drop(holder) end
+          if redis.call('PUBLISH', channel, token .. '|' .. n) > 0 or holder == self then
+            free = free - n
+            if holder == self then mine = n end
+          else
+            drop(holder)
+          end
         end
       else
         kept = kept + 1
       end
-      if free <= 0 then return free, waiting end
+      if free <= 0 then return free, waiting, mine end
     end
   end
   -- the whole line was read: what is left in it is the count
   if #line < 2 * (SERVE_MAX + 1) then waiting = kept end
-  return free, waiting
+  return free, waiting, mine
+end
+
+-- A holder that consumed is remembered until its time in sold; then it is forgotten. True
+-- while remembered.
+local function remembered(holder, now)
+  if tonumber(redis.call('ZSCORE', sold, holder) or 0) > now then return true end
+  redis.call('ZREM', sold, holder)
+  redis.call('HDEL', sem, holder)
+  return false
 end
 
 -- Writes the counts back when a call changed them.

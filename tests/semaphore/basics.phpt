@@ -40,10 +40,17 @@ echo "its lease is gone from Redis: ", $b($redis->cmd('ZSCORE', 'rlock:{stock:sk
 echo "after the lease: available ", $short->available(), ", extend ", $b($short->extend('cart-5')),
     ", consume ", $b($short->consume('cart-5')), ", release ", $b($short->release('cart-5')), "\n";
 
-echo "withdraw 5 (only 2 free): ", $stock->addPermits(-5), "; restock 4: ", $stock->addPermits(4), "\n";
+// A holder that consumed is remembered for the retention, then forgotten: it may take again.
+$brief = new RLockSemaphore('stock:sku-42', $redis->opts(['retention' => 100]));
+echo "cart-6 takes and consumes: ", $b($brief->acquire('cart-6')), " ", $b($brief->consume('cart-6')), "; ";
+usleep(300000);
+echo "after its retention, consume answers ", $b($brief->consume('cart-6')), ", acquire takes again: ",
+    $b($brief->acquire('cart-6')), " (available ", $brief->available(), "), and it releases: ", $b($brief->release('cart-6')), "\n";
+
+echo "withdraw 5 (only 1 free): ", $stock->addPermits(-5), "; restock 4: ", $stock->addPermits(4), "\n";
 $ledger = semaphore_ledger($redis, 'stock:sku-42');
 echo "ledger: ", json_encode($ledger), "\n";
-echo "invariant: ", semaphore_invariant_broken($ledger, 3 - 2 + 4) ?: 'holds', "\n";
+echo "invariant: ", semaphore_invariant_broken($ledger, 3 - 1 + 4) ?: 'holds', "\n";
 echo "keys: ", implode(' ', $redis->cmd('KEYS', '*')), "\n";
 ?>
 --CLEAN--
@@ -62,7 +69,8 @@ cart-5 takes 2 for 150 ms: true, extend(cart-5, 300): true; available 0
 150 ms on, still held: available 0
 its lease is gone from Redis: true
 after the lease: available 2, extend false, consume false, release false
-withdraw 5 (only 2 free): 0; restock 4: 4
-ledger: {"free":4,"added":5,"consumed":1,"held":0,"holders":0}
+cart-6 takes and consumes: true true; after its retention, consume answers false, acquire takes again: true (available 0), and it releases: true
+withdraw 5 (only 1 free): 0; restock 4: 4
+ledger: {"free":4,"added":6,"consumed":2,"held":0,"holders":0}
 invariant: holds
 keys: %s

@@ -49,6 +49,15 @@ echo "after the child's exit: parent-cart held=", $held('parent-cart'), " child-
 unset($stock);
 echo "after the parent's semaphore went: parent-cart held=", $held('parent-cart'), "\n";
 
+// A double click served by another process takes nothing, so its request end gives nothing back.
+$kept = new RLockSemaphore('stock:sku-9', $redis->opts(['auto_release' => false]));
+$kept->acquire('cart-clicked');
+[$exit, $out] = run_php('<?php $s = new RLockSemaphore("stock:sku-9", ["servers" => getenv("URI")]);
+    echo $s->acquire("cart-clicked") ? "true" : "false"; echo $s->acquire("cart-clicked", 1, 1000) ? " true" : " false";',
+    [], ['URI' => $redis->uri()]);
+echo "the second click's answers: $out; after its request: cart-clicked held=", $held('cart-clicked'), "\n";
+$kept->release('cart-clicked');
+
 // The watchdog renews a holder's lease for as long as it holds.
 $ttl = (int) (time_limit(0.3, 1.5) * 1000);
 $watched = new RLockSemaphore('stock:sku-9', $redis->opts(['ttl' => $ttl, 'watchdog' => true]));
@@ -71,6 +80,7 @@ exit()               exit=3   cart-1 held=0 cart-3 held=0 kept=1  free=8 consume
 max_execution_time   exit=255 cart-1 held=0 cart-3 held=0 kept=1  free=8 consumed=1
 after the child's exit: parent-cart held=1 child-cart held=0
 after the parent's semaphore went: parent-cart held=0
+the second click's answers: true true; after its request: cart-clicked held=1
 after 4 ttl: watched held=1 unwatched held=0
 consume the watched one: true
 ledger: {"free":9,"added":10,"consumed":1,"held":0,"holders":0}

@@ -102,6 +102,14 @@ $caps->release('v');
 pcntl_waitpid($big, $status);
 echo "x and v give back theirs: w is served: ", file_get_contents("$dir/big"), "\n";
 
+// A waiter that takes back the permits of a lease that ended takes them once.
+$ended = new RLockSemaphore('stock:ended', $redis->opts(['ttl' => (int) (time_limit(0.3, 2) * 1000), 'auto_release' => false]));
+$ended->addPermits(2);
+$ended->acquire('dead', 2);
+echo "a waiter wakes when the dead holder's lease ends: ",
+    (new RLockSemaphore('stock:ended', $opts))->acquire('heir', 1, 60000) ? 'true' : 'false';
+echo "; ledger: ", json_encode(semaphore_ledger($redis, 'stock:ended')), "\n";
+
 // A buyer who waits before the first restock is served by it.
 $early = fork_child(function () use ($opts, $dir) {
     file_put_contents("$dir/early", (new RLockSemaphore('stock:new', $opts))->acquire('first', 1, 60000) ? 'true' : 'false');
@@ -124,4 +132,5 @@ nothing free, 200 ms: false, gave up no sooner: yes, left the line: yes
 ledger: {"free":0,"added":8,"consumed":0,"held":8,"holders":8}
 y gives back 2: v (wants 1) is served at once: true; w (wants 3) still waits: yes
 x and v give back theirs: w is served: true
+a waiter wakes when the dead holder's lease ends: true; ledger: {"free":1,"added":2,"consumed":0,"held":1,"holders":1}
 waiting before the first restock, served by it: true
