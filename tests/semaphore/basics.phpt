@@ -52,6 +52,17 @@ $ledger = semaphore_ledger($redis, 'stock:sku-42');
 echo "ledger: ", json_encode($ledger), "\n";
 echo "invariant: ", semaphore_invariant_broken($ledger, 3 - 1 + 4) ?: 'holds', "\n";
 echo "keys: ", implode(' ', $redis->cmd('KEYS', '*')), "\n";
+
+// One round trip each: an acquire is one EVALSHA, and so is a consume or a release.
+$stock->available(); // scripts loaded
+$redis->cmd('CONFIG', 'RESETSTAT');
+$stock->acquire('cart-7');
+$stock->consume('cart-7');
+$stock->acquire('cart-8');
+$stock->release('cart-8');
+preg_match_all('/^cmdstat_([^:]+):calls=(\d+)/m', $redis->cmd('INFO', 'commandstats'), $m);
+$top = array_intersect_key(array_combine($m[1], $m[2]), array_flip(['evalsha', 'eval', 'ping', 'select', 'auth']));
+echo "acquire + consume, acquire + release: ", json_encode($top), "\n";
 ?>
 --CLEAN--
 <?php require __DIR__ . '/../inc/server.inc'; TestRedis::cleanup(__FILE__); ?>
@@ -74,3 +85,4 @@ withdraw 5 (only 1 free): 0; restock 4: 4
 ledger: {"free":4,"added":6,"consumed":2,"held":0,"holders":0}
 invariant: holds
 keys: %s
+acquire + consume, acquire + release: {"evalsha":"4"}
