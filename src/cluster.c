@@ -260,7 +260,7 @@ redisReply *rlock_cluster_command(rlock_conn **cp, const rlock_timeouts *t,
 	int hops = 0;
 
 	for (int attempt = 0; ; attempt++) {
-		rlock_conn *c = *cp, *target;
+		rlock_conn *c = *cp, *target, *next;
 		redisReply *reply = rlock_conn_command(c, t, argc, argv, argvlen);
 		bool moved = false;
 
@@ -276,7 +276,13 @@ redisReply *rlock_cluster_command(rlock_conn **cp, const rlock_timeouts *t,
 		} else if (target) {
 			freeReplyObject(reply);
 			reply = ask_at(target, t, argc, argv, argvlen);
-			if (!reply || !rlock_reply_is_error(reply, "TRYAGAIN")) {
+			if (reply && (next = redirect_target(target, reply, &moved))) {
+				/* the migration ended, or turned back, meanwhile: MOVED says where the slot is
+				 * now; another ASK starts over where we were */
+				*cp = moved ? next : c;
+				hops++;
+				moved = true;
+			} else if (!reply || !rlock_reply_is_error(reply, "TRYAGAIN")) {
 				*cp = target;
 				return reply;
 			}
