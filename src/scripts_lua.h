@@ -11,38 +11,51 @@
 
 /* src/lua/permits.lua, included by permits-acquire.lua, permits-add.lua, permits-available.lua, permits-consume.lua, permits-leave.lua, permits-release.lua */
 #define RLOCK_LUA_FRAGMENT_PERMITS \
-	"local FREE, ADDED, CONSUMED, WAITING, NONE, SOLD = '\\0free', '\\0added', '\\0consumed', '\\0waiting', '\\0', 'sold'\n" \
-	"local RECLAIM_MAX, SERVE_MAX = 64, 64\n" \
+	"local FREE, ADDED, CONSUMED, WAITING, NEXT, NONE, SOLD = '\\0free', '\\0added', '\\0consumed', '\\0waiting', '\\0next', '\\0', 'sold'\n" \
+	"local RECLAIM_MAX, SERVE_MAX, NEVER = 64, 64, 1e15\n" \
+	"local free, waiting, next_end, loaded\n" \
+	"local function load(state)\n" \
+	"  loaded = state\n" \
+	"  free, waiting, next_end = tonumber(state[1]), tonumber(state[2]) or 0, tonumber(state[3]) or 0\n" \
+	"end\n" \
+	"local function store(...)\n" \
+	"  if select('#', ...) > 0 or free ~= tonumber(loaded[1]) or waiting ~= (tonumber(loaded[2]) or 0)\n" \
+	"      or next_end ~= (tonumber(loaded[3]) or 0) then\n" \
+	"    redis.call('HSET', sem, FREE, free, WAITING, waiting, NEXT, next_end, ...)\n" \
+	"  end\n" \
+	"end\n" \
 	"local function create()\n" \
-	"  redis.call('HSET', sem, FREE, 0, WAITING, 0, ADDED, 0, CONSUMED, 0)\n" \
+	"  redis.call('HSET', sem, FREE, 0, WAITING, 0, NEXT, NEVER, ADDED, 0, CONSUMED, 0)\n" \
 	"  for _, set in ipairs({leases, queue, sold}) do redis.call('ZADD', set, 'NX', '+inf', NONE) end\n" \
-	"  return {'0', '0', '0'}\n" \
+	"  return {'0', '0', tostring(NEVER), '0'}\n" \
 	"end\n" \
 	"local function now_ms()\n" \
 	"  local t = redis.call('TIME')\n" \
 	"  return t[1] * 1000 + math.floor(t[2] / 1000)\n" \
 	"end\n" \
-	"local function reclaim(now)\n" \
-	"  local ended = redis.call('ZRANGEBYSCORE', leases, '-inf', now, 'LIMIT', 0, RECLAIM_MAX)\n" \
-	"  if #ended == 0 then return 0 end\n" \
-	"  local counts = redis.call('HMGET', sem, unpack(ended))\n" \
-	"  local back = 0\n" \
-	"  for i = 1, #ended do back = back + (tonumber(counts[i]) or 0) end\n" \
-	"  redis.call('HDEL', sem, unpack(ended))\n" \
-	"  redis.call('ZREM', leases, unpack(ended))\n" \
-	"  return back\n" \
-	"end\n" \
-	"local function take(holder, n, ttl, now)\n" \
-	"  redis.call('HSET', sem, holder, n)\n" \
-	"  redis.call('ZADD', leases, now + ttl, holder)\n" \
-	"end\n" \
 	"local function drop(holder)\n" \
 	"  redis.call('HDEL', sem, holder)\n" \
 	"  redis.call('ZREM', leases, holder)\n" \
 	"end\n" \
-	"local function serve(now, free, waiting, self)\n" \
-	"  waiting = waiting or 0\n" \
-	"  if waiting <= 0 or free <= 0 then return free, waiting end\n" \
+	"local function reclaim(now)\n" \
+	"  if now < next_end then return end\n" \
+	"  local ended = redis.call('ZRANGEBYSCORE', leases, '-inf', now, 'LIMIT', 0, RECLAIM_MAX)\n" \
+	"  if #ended > 0 then\n" \
+	"    local counts = redis.call('HMGET', sem, unpack(ended))\n" \
+	"    for i = 1, #ended do free = free + (tonumber(counts[i]) or 0) end\n" \
+	"    redis.call('HDEL', sem, unpack(ended))\n" \
+	"    redis.call('ZREM', leases, unpack(ended))\n" \
+	"  end\n" \
+	"  local first = redis.call('ZRANGE', leases, 0, 0, 'WITHSCORES')\n" \
+	"  next_end = (first[1] == nil or first[1] == NONE) and NEVER or tonumber(first[2])\n" \
+	"end\n" \
+	"local function take(holder, n, ttl, now)\n" \
+	"  redis.call('ZADD', leases, now + ttl, holder)\n" \
+	"  next_end = math.min(next_end, now + ttl)\n" \
+	"  free = free - n\n" \
+	"end\n" \
+	"local function serve(now, self)\n" \
+	"  if waiting <= 0 or free <= 0 then return nil end\n" \
 	"  local line = redis.call('ZRANGE', queue, 0, SERVE_MAX, 'WITHSCORES')\n" \
 	"  local kept, mine = 0, nil\n" \
 	"  for i = 1, #line, 2 do\n" \
@@ -58,33 +71,29 @@
 	"        if has then\n" \
 	"          redis.call('PUBLISH', channel, token .. '|0')\n" \
 	"        elseif not gone then\n" \
+	"          redis.call('HSET', sem, holder, n)\n" \
 	"          take(holder, n, ttl, now)\n" \
-	"          if redis.call('PUBLISH', channel, token .. '|' .. n) > 0 or holder == self then\n" \
-	"            free = free - n\n" \
-	"            if holder == self then mine = n end\n" \
-	"          else\n" \
+	"          if holder == self then\n" \
+	"            mine = n\n" \
+	"          elseif redis.call('PUBLISH', channel, token .. '|' .. n) == 0 then\n" \
 	"            drop(holder)\n" \
+	"            free = free + n\n" \
 	"          end\n" \
 	"        end\n" \
 	"      else\n" \
 	"        kept = kept + 1\n" \
 	"      end\n" \
-	"      if free <= 0 then return free, waiting, mine end\n" \
+	"      if free <= 0 then return mine end\n" \
 	"    end\n" \
 	"  end\n" \
 	"  if #line < 2 * (SERVE_MAX + 1) then waiting = kept end\n" \
-	"  return free, waiting, mine\n" \
+	"  return mine\n" \
 	"end\n" \
 	"local function remembered(holder, now)\n" \
 	"  if tonumber(redis.call('ZSCORE', sold, holder) or 0) > now then return true end\n" \
 	"  redis.call('ZREM', sold, holder)\n" \
 	"  redis.call('HDEL', sem, holder)\n" \
 	"  return false\n" \
-	"end\n" \
-	"local function store(free, waiting, state)\n" \
-	"  if free ~= tonumber(state[1]) or waiting ~= (tonumber(state[2]) or 0) then\n" \
-	"    redis.call('HSET', sem, FREE, free, WAITING, waiting)\n" \
-	"  end\n" \
 	"end\n"
 
 /* src/lua/queue.lua, included by acquire.lua, leave.lua, release.lua */
@@ -231,19 +240,20 @@
 #define RLOCK_LUA_PERMITS_ACQUIRE \
 	"local sem, leases, queue, sold = KEYS[1], KEYS[2], KEYS[3], KEYS[4]\n" \
 	RLOCK_LUA_FRAGMENT_PERMITS \
-	"local holder, n, waiter = ARGV[1], tonumber(ARGV[2]), ARGV[4]\n" \
-	"local state = redis.call('HMGET', sem, FREE, WAITING, holder)\n" \
+	"local holder, n, ttl, waiter = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]\n" \
+	"local state = redis.call('HMGET', sem, FREE, WAITING, NEXT, holder)\n" \
 	"if not state[1] then\n" \
 	"  if waiter == '' then return {0, -1} end\n" \
 	"  state = create()\n" \
-	"  state[3] = nil\n" \
 	"end\n" \
+	"load(state)\n" \
 	"local now = now_ms()\n" \
-	"if state[3] == SOLD then\n" \
+	"local mine = state[4]\n" \
+	"if mine == SOLD then\n" \
 	"  if remembered(holder, now) then return {1, 0} end\n" \
-	"  state[3] = nil\n" \
+	"  mine = nil\n" \
 	"end\n" \
-	"local free, mine = tonumber(state[1]), tonumber(state[3])\n" \
+	"mine = tonumber(mine)\n" \
 	"if mine then\n" \
 	"  if tonumber(redis.call('ZSCORE', leases, holder) or 0) > now then\n" \
 	"    if waiter ~= '' and redis.call('ZREM', queue, waiter) == 1 then redis.call('HINCRBY', sem, WAITING, -1) end\n" \
@@ -252,46 +262,49 @@
 	"  drop(holder)\n" \
 	"  free = free + mine\n" \
 	"end\n" \
-	"local waiting, served\n" \
-	"free, waiting, served = serve(now, free + reclaim(now), tonumber(state[2]), holder)\n" \
-	"if not served and free >= n then\n" \
-	"  take(holder, n, tonumber(ARGV[3]), now)\n" \
-	"  free, served = free - n, n\n" \
-	"end\n" \
+	"reclaim(now)\n" \
+	"local served = serve(now, holder)\n" \
+	"if waiter ~= '' and (served or free >= n) then waiting = waiting - redis.call('ZREM', queue, waiter) end\n" \
 	"if served then\n" \
-	"  if waiter ~= '' then waiting = waiting - redis.call('ZREM', queue, waiter) end\n" \
-	"  store(free, waiting, state)\n" \
+	"  store()\n" \
 	"  return {1, served}\n" \
 	"end\n" \
+	"if free >= n then\n" \
+	"  take(holder, n, ttl, now)\n" \
+	"  store(holder, n)\n" \
+	"  return {1, n}\n" \
+	"end\n" \
 	"if waiter ~= '' then waiting = waiting + redis.call('ZADD', queue, 'NX', now, waiter) end\n" \
-	"store(free, waiting, state)\n" \
-	"local next_end = redis.call('ZRANGE', leases, 0, 0, 'WITHSCORES')\n" \
-	"if next_end[1] == NONE then return {0, -1} end\n" \
-	"return {0, tonumber(next_end[2]) - now}\n"
+	"store()\n" \
+	"if next_end >= NEVER then return {0, -1} end\n" \
+	"return {0, math.max(next_end - now, 0)}\n"
 
 /* src/lua/permits-add.lua */
 #define RLOCK_LUA_PERMITS_ADD \
 	"local sem, leases, queue, sold = KEYS[1], KEYS[2], KEYS[3], KEYS[4]\n" \
 	RLOCK_LUA_FRAGMENT_PERMITS \
-	"local state = redis.call('HMGET', sem, FREE, WAITING, ADDED)\n" \
+	"local state = redis.call('HMGET', sem, FREE, WAITING, NEXT, ADDED)\n" \
 	"if not state[1] then state = create() end\n" \
+	"load(state)\n" \
 	"local now = now_ms()\n" \
-	"local free = tonumber(state[1]) + reclaim(now)\n" \
+	"reclaim(now)\n" \
 	"local n = math.max(tonumber(ARGV[1]), -free)\n" \
-	"local waiting\n" \
-	"free, waiting = serve(now, free + n, tonumber(state[2]))\n" \
-	"redis.call('HSET', sem, FREE, free, WAITING, waiting, ADDED, tonumber(state[3]) + n)\n" \
+	"free = free + n\n" \
+	"serve(now)\n" \
+	"store(ADDED, tonumber(state[4]) + n)\n" \
 	"return free\n"
 
 /* src/lua/permits-available.lua */
 #define RLOCK_LUA_PERMITS_AVAILABLE \
 	"local sem, leases, queue, sold = KEYS[1], KEYS[2], KEYS[3], KEYS[4]\n" \
 	RLOCK_LUA_FRAGMENT_PERMITS \
-	"local state = redis.call('HMGET', sem, FREE, WAITING)\n" \
+	"local state = redis.call('HMGET', sem, FREE, WAITING, NEXT)\n" \
 	"if not state[1] then return 0 end\n" \
+	"load(state)\n" \
 	"local now = now_ms()\n" \
-	"local free, waiting = serve(now, tonumber(state[1]) + reclaim(now), tonumber(state[2]))\n" \
-	"store(free, waiting, state)\n" \
+	"reclaim(now)\n" \
+	"serve(now)\n" \
+	"store()\n" \
 	"return free\n"
 
 /* src/lua/permits-consume.lua */
@@ -304,18 +317,16 @@
 	"if state[2] == SOLD then return remembered(holder, now) and 1 or 0 end\n" \
 	"local mine = tonumber(state[2])\n" \
 	"if not mine then return 0 end\n" \
-	"if tonumber(redis.call('ZSCORE', leases, holder) or 0) <= now then\n" \
-	"  drop(holder)\n" \
-	"  redis.call('HINCRBY', sem, FREE, mine)\n" \
-	"  return 0\n" \
-	"end\n" \
 	"redis.call('ZREM', leases, holder)\n" \
-	"redis.call('HSET', sem, CONSUMED, tonumber(state[1]) + mine, holder, SOLD)\n" \
+	"local consumed = tonumber(state[1]) + mine\n" \
+	"redis.call('HSET', sem, CONSUMED, consumed, holder, SOLD)\n" \
 	"redis.call('ZADD', sold, now + tonumber(ARGV[2]), holder)\n" \
-	"local old = redis.call('ZRANGEBYSCORE', sold, '-inf', now, 'LIMIT', 0, 4)\n" \
-	"if #old > 0 then\n" \
-	"  redis.call('ZREM', sold, unpack(old))\n" \
-	"  redis.call('HDEL', sem, unpack(old))\n" \
+	"if math.floor(consumed / 4) ~= math.floor((consumed - mine) / 4) then\n" \
+	"  local old = redis.call('ZRANGEBYSCORE', sold, '-inf', now, 'LIMIT', 0, 8)\n" \
+	"  if #old > 0 then\n" \
+	"    redis.call('ZREM', sold, unpack(old))\n" \
+	"    redis.call('HDEL', sem, unpack(old))\n" \
+	"  end\n" \
 	"end\n" \
 	"return 1\n"
 
@@ -345,19 +356,19 @@
 	"local sem, leases, queue, sold = KEYS[1], KEYS[2], KEYS[3], KEYS[4]\n" \
 	RLOCK_LUA_FRAGMENT_PERMITS \
 	"local holder = ARGV[1]\n" \
-	"local state = redis.call('HMGET', sem, FREE, WAITING, holder)\n" \
+	"local state = redis.call('HMGET', sem, FREE, WAITING, NEXT, holder)\n" \
 	"if not state[1] then return 0 end\n" \
+	"load(state)\n" \
 	"local now = now_ms()\n" \
-	"local free, mine, done = tonumber(state[1]), tonumber(state[3]), 0\n" \
+	"local mine = tonumber(state[4])\n" \
 	"if mine then\n" \
-	"  if tonumber(redis.call('ZSCORE', leases, holder) or 0) > now then done = 1 end\n" \
 	"  drop(holder)\n" \
 	"  free = free + mine\n" \
 	"end\n" \
-	"local waiting\n" \
-	"free, waiting = serve(now, free + reclaim(now), tonumber(state[2]))\n" \
-	"store(free, waiting, state)\n" \
-	"return done\n"
+	"reclaim(now)\n" \
+	"serve(now)\n" \
+	"store()\n" \
+	"return mine and 1 or 0\n"
 
 /* src/lua/redlock-acquire.lua */
 #define RLOCK_LUA_REDLOCK_ACQUIRE \

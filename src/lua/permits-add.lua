@@ -2,12 +2,13 @@
 -- withdraws up to -n free ones, never held ones. The permits now free.
 local sem, leases, queue, sold = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 -- include: permits.lua
-local state = redis.call('HMGET', sem, FREE, WAITING, ADDED)
+local state = redis.call('HMGET', sem, FREE, WAITING, NEXT, ADDED)
 if not state[1] then state = create() end
+load(state)
 local now = now_ms()
-local free = tonumber(state[1]) + reclaim(now)
+reclaim(now)
 local n = math.max(tonumber(ARGV[1]), -free)
-local waiting
-free, waiting = serve(now, free + n, tonumber(state[2]))
-redis.call('HSET', sem, FREE, free, WAITING, waiting, ADDED, tonumber(state[3]) + n)
+free = free + n
+serve(now)
+store(ADDED, tonumber(state[4]) + n)
 return free

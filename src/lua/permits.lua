@@ -1,21 +1,37 @@
 -- RLockSemaphore: shared by its scripts (the script that includes this sets sem, leases, queue,
--- sold). sem is a hash: the counts FREE, ADDED, CONSUMED and WAITING (entries in the queue), and
--- each holder's permits — or SOLD once it consumed them, until it is forgotten; leases: holder
--- -> when its lease ends; queue: the waiters by arrival; sold: holder -> when it is forgotten
--- (times in Redis ms). Holder ids have no NUL byte, so the count fields and the member NONE,
--- which each zset keeps scored +inf from the first restock on, are no holder's: the keys never
--- vanish once made, which a script in a Cluster slot being migrated needs (it may touch only keys
--- that exist). A script reads the counts once (HMGET) and writes them once (HSET); every loop is
--- bounded, so a call costs the same with 3 holders or waiters or 3 million.
-local FREE, ADDED, CONSUMED, WAITING, NONE, SOLD = '\0free', '\0added', '\0consumed', '\0waiting', '\0', 'sold'
-local RECLAIM_MAX, SERVE_MAX = 64, 64
+-- sold). sem is a hash: the counts FREE, ADDED, CONSUMED, WAITING (entries in the queue) and NEXT
+-- (no lease ends before it: reclaim looks only then), and each holder's permits — or SOLD once it
+-- consumed them, until it is forgotten; leases: holder -> when its lease ends; queue: the waiters
+-- by arrival; sold: holder -> when it is forgotten (times in Redis ms). Holder ids have no NUL
+-- byte, so the count fields and the member NONE, which each zset keeps scored +inf from the first
+-- restock on, are no holder's: the keys never vanish once made, which a script in a Cluster slot
+-- being migrated needs (it may touch only keys that exist). A script reads the counts once
+-- (load) and writes them once (store): every Redis call costs, and a take is four of them. Every
+-- loop is bounded: a call costs the same with 3 holders or waiters or 3 million.
+local FREE, ADDED, CONSUMED, WAITING, NEXT, NONE, SOLD = '\0free', '\0added', '\0consumed', '\0waiting', '\0next', '\0', 'sold'
+local RECLAIM_MAX, SERVE_MAX, NEVER = 64, 64, 1e15
+local free, waiting, next_end, loaded
+
+-- The counts from HMGET sem FREE WAITING NEXT ...
+local function load(state)
+  loaded = state
+  free, waiting, next_end = tonumber(state[1]), tonumber(state[2]) or 0, tonumber(state[3]) or 0
+end
+
+-- Writes the counts back when this call changed them, with the field/value pairs given.
+local function store(...)
+  if select('#', ...) > 0 or free ~= tonumber(loaded[1]) or waiting ~= (tonumber(loaded[2]) or 0)
+      or next_end ~= (tonumber(loaded[3]) or 0) then
+    redis.call('HSET', sem, FREE, free, WAITING, waiting, NEXT, next_end, ...)
+  end
+end
 
 -- The semaphore's keys, made on its first restock (or its first waiter): counts at 0, and the
--- members that keep the zsets from vanishing. The counts as HMGET read them.
+-- members that keep the zsets from vanishing. Returns the counts as HMGET reads them.
 local function create()
-  redis.call('HSET', sem, FREE, 0, WAITING, 0, ADDED, 0, CONSUMED, 0)
+  redis.call('HSET', sem, FREE, 0, WAITING, 0, NEXT, NEVER, ADDED, 0, CONSUMED, 0)
   for _, set in ipairs({leases, queue, sold}) do redis.call('ZADD', set, 'NX', '+inf', NONE) end
-  return {'0', '0', '0'}
+  return {'0', '0', tostring(NEVER), '0'}
 end
 
 local function now_ms()
@@ -23,27 +39,30 @@ local function now_ms()
   return t[1] * 1000 + math.floor(t[2] / 1000)
 end
 
--- The permits of leases that ended come back: the longest ended first, at most RECLAIM_MAX a
--- call. Returns how many came back (the caller adds them to FREE).
-local function reclaim(now)
-  local ended = redis.call('ZRANGEBYSCORE', leases, '-inf', now, 'LIMIT', 0, RECLAIM_MAX)
-  if #ended == 0 then return 0 end
-  local counts = redis.call('HMGET', sem, unpack(ended))
-  local back = 0
-  for i = 1, #ended do back = back + (tonumber(counts[i]) or 0) end
-  redis.call('HDEL', sem, unpack(ended))
-  redis.call('ZREM', leases, unpack(ended))
-  return back
-end
-
-local function take(holder, n, ttl, now)
-  redis.call('HSET', sem, holder, n)
-  redis.call('ZADD', leases, now + ttl, holder)
-end
-
 local function drop(holder)
   redis.call('HDEL', sem, holder)
   redis.call('ZREM', leases, holder)
+end
+
+-- Once a lease may have ended, the permits of those that did come back: the longest ended
+-- first, at most RECLAIM_MAX a call; then NEXT is the first lease end left.
+local function reclaim(now)
+  if now < next_end then return end
+  local ended = redis.call('ZRANGEBYSCORE', leases, '-inf', now, 'LIMIT', 0, RECLAIM_MAX)
+  if #ended > 0 then
+    local counts = redis.call('HMGET', sem, unpack(ended))
+    for i = 1, #ended do free = free + (tonumber(counts[i]) or 0) end
+    redis.call('HDEL', sem, unpack(ended))
+    redis.call('ZREM', leases, unpack(ended))
+  end
+  local first = redis.call('ZRANGE', leases, 0, 0, 'WITHSCORES')
+  next_end = (first[1] == nil or first[1] == NONE) and NEVER or tonumber(first[2])
+end
+
+local function take(holder, n, ttl, now)
+  redis.call('ZADD', leases, now + ttl, holder)
+  next_end = math.min(next_end, now + ttl)
+  free = free - n
 end
 
 -- Hands free permits to the waiters in arrival order and wakes each with "token|permits": each in
@@ -51,11 +70,9 @@ end
 -- scored by its arrival; one past its deadline (ms after it), or whose PUBLISH nobody hears (it
 -- died), is dropped; one whose holder id holds already is woken with "token|0". Only the first
 -- SERVE_MAX in line are looked at. self is the holder the calling script acts for, if any:
--- permits served to it are taken whatever PUBLISH says (it is alive: it asks), and returned third.
--- Returns free and waiting as left.
-local function serve(now, free, waiting, self)
-  waiting = waiting or 0
-  if waiting <= 0 or free <= 0 then return free, waiting end
+-- permits served to it are taken whatever PUBLISH says (it is alive: it asks), and returned.
+local function serve(now, self)
+  if waiting <= 0 or free <= 0 then return nil end
   local line = redis.call('ZRANGE', queue, 0, SERVE_MAX, 'WITHSCORES')
   local kept, mine = 0, nil
   for i = 1, #line, 2 do
@@ -71,23 +88,24 @@ local function serve(now, free, waiting, self)
         if has then
           redis.call('PUBLISH', channel, token .. '|0')
         elseif not gone then
+          redis.call('HSET', sem, holder, n)
           take(holder, n, ttl, now)
-          if redis.call('PUBLISH', channel, token .. '|' .. n) > 0 or holder == self then
-            free = free - n
-            if holder == self then mine = n end
-          else
+          if holder == self then
+            mine = n
+          elseif redis.call('PUBLISH', channel, token .. '|' .. n) == 0 then
             drop(holder)
+            free = free + n
           end
         end
       else
         kept = kept + 1
       end
-      if free <= 0 then return free, waiting, mine end
+      if free <= 0 then return mine end
     end
   end
   -- the whole line was read: what is left in it is the count
   if #line < 2 * (SERVE_MAX + 1) then waiting = kept end
-  return free, waiting, mine
+  return mine
 end
 
 -- A holder that consumed is remembered until its time in sold; then it is forgotten. True
@@ -97,11 +115,4 @@ local function remembered(holder, now)
   redis.call('ZREM', sold, holder)
   redis.call('HDEL', sem, holder)
   return false
-end
-
--- Writes the counts back when a call changed them.
-local function store(free, waiting, state)
-  if free ~= tonumber(state[1]) or waiting ~= (tonumber(state[2]) or 0) then
-    redis.call('HSET', sem, FREE, free, WAITING, waiting)
-  end
 end
