@@ -54,39 +54,44 @@
 	"  next_end = math.min(next_end, now + ttl)\n" \
 	"  free = free - n\n" \
 	"end\n" \
-	"local function serve(now, self)\n" \
-	"  if waiting <= 0 or free <= 0 then return nil end\n" \
-	"  local line = redis.call('ZRANGE', queue, 0, SERVE_MAX, 'WITHSCORES')\n" \
-	"  local kept, mine = 0, nil\n" \
-	"  for i = 1, #line, 2 do\n" \
-	"    local waiter = line[i]\n" \
-	"    if waiter ~= NONE then\n" \
-	"      local channel, token, n, ttl, ms, holder = string.match(waiter, '^(.-)|(.-)|(%d+)|(%d+)|(%d+)|(.+)$')\n" \
-	"      n = tonumber(n)\n" \
-	"      local gone = not channel or tonumber(line[i + 1]) + ms <= now\n" \
-	"      local has = not gone and redis.call('HGET', sem, holder)\n" \
-	"      if gone or has or n <= free then\n" \
-	"        redis.call('ZREM', queue, waiter)\n" \
-	"        waiting = waiting - 1\n" \
-	"        if has then\n" \
-	"          redis.call('PUBLISH', channel, token .. '|0')\n" \
-	"        elseif not gone then\n" \
-	"          redis.call('HSET', sem, holder, n)\n" \
-	"          take(holder, n, ttl, now)\n" \
-	"          if holder == self then\n" \
-	"            mine = n\n" \
-	"          elseif redis.call('PUBLISH', channel, token .. '|' .. n) == 0 then\n" \
-	"            drop(holder)\n" \
-	"            free = free + n\n" \
-	"          end\n" \
-	"        end\n" \
-	"      else\n" \
-	"        kept = kept + 1\n" \
-	"      end\n" \
-	"      if free <= 0 then return mine end\n" \
+	"local function serve_one(waiter, arrived, now, self)\n" \
+	"  local channel, token, n, ttl, ms, holder = string.match(waiter, '^(.-)|(.-)|(%d+)|(%d+)|(%d+)|(.+)$')\n" \
+	"  n = tonumber(n)\n" \
+	"  local gone = not channel or tonumber(arrived) + ms <= now\n" \
+	"  local has = not gone and redis.call('HGET', sem, holder)\n" \
+	"  if not (gone or has or n <= free) then return false end\n" \
+	"  redis.call('ZREM', queue, waiter)\n" \
+	"  waiting = waiting - 1\n" \
+	"  if has then\n" \
+	"    redis.call('PUBLISH', channel, token .. '|0')\n" \
+	"  elseif not gone then\n" \
+	"    redis.call('HSET', sem, holder, n)\n" \
+	"    take(holder, n, ttl, now)\n" \
+	"    if holder == self then return true, n end\n" \
+	"    if redis.call('PUBLISH', channel, token .. '|' .. n) == 0 then\n" \
+	"      drop(holder)\n" \
+	"      free = free + n\n" \
 	"    end\n" \
 	"  end\n" \
-	"  if #line < 2 * (SERVE_MAX + 1) then waiting = kept end\n" \
+	"  return true\n" \
+	"end\n" \
+	"local function serve(now, self)\n" \
+	"  local kept, looked, mine = 0, 0, nil\n" \
+	"  while waiting > 0 and free > 0 and looked < SERVE_MAX do\n" \
+	"    local line = redis.call('ZRANGE', queue, kept, kept + 3, 'WITHSCORES')\n" \
+	"    for i = 1, #line, 2 do\n" \
+	"      if line[i] == NONE then\n" \
+	"        waiting = kept\n" \
+	"        return mine\n" \
+	"      end\n" \
+	"      looked = looked + 1\n" \
+	"      local done, taken = serve_one(line[i], line[i + 1], now, self)\n" \
+	"      if not done then kept = kept + 1 end\n" \
+	"      mine = mine or taken\n" \
+	"      if free <= 0 then return mine end\n" \
+	"    end\n" \
+	"    if #line == 0 then return mine end\n" \
+	"  end\n" \
 	"  return mine\n" \
 	"end\n" \
 	"local function remembered(holder, now)\n" \

@@ -68,43 +68,50 @@ end
 -- Hands free permits to the waiters in arrival order and wakes each with "token|permits": each in
 -- turn that wants no more than is free gets them. A waiter is "channel|token|permits|ttl|ms|holder",
 -- scored by its arrival; one past its deadline (ms after it), or whose PUBLISH nobody hears (it
--- died), is dropped; one whose holder id holds already is woken with "token|0". Only the first
--- SERVE_MAX in line are looked at. self is the holder the calling script acts for, if any:
+-- died), is dropped; one whose holder id holds already is woken with "token|0". The line is read
+-- four at a time, up to SERVE_MAX waiters looked at: handing one permit to the first in line
+-- costs the same with 8 waiters or 800. self is the holder the calling script acts for, if any:
 -- permits served to it are taken whatever PUBLISH says (it is alive: it asks), and returned.
-local function serve(now, self)
-  if waiting <= 0 or free <= 0 then return nil end
-  local line = redis.call('ZRANGE', queue, 0, SERVE_MAX, 'WITHSCORES')
-  local kept, mine = 0, nil
-  for i = 1, #line, 2 do
-    local waiter = line[i]
-    if waiter ~= NONE then
-      local channel, token, n, ttl, ms, holder = string.match(waiter, '^(.-)|(.-)|(%d+)|(%d+)|(%d+)|(.+)$')
-      n = tonumber(n)
-      local gone = not channel or tonumber(line[i + 1]) + ms <= now
-      local has = not gone and redis.call('HGET', sem, holder)
-      if gone or has or n <= free then
-        redis.call('ZREM', queue, waiter)
-        waiting = waiting - 1
-        if has then
-          redis.call('PUBLISH', channel, token .. '|0')
-        elseif not gone then
-          redis.call('HSET', sem, holder, n)
-          take(holder, n, ttl, now)
-          if holder == self then
-            mine = n
-          elseif redis.call('PUBLISH', channel, token .. '|' .. n) == 0 then
-            drop(holder)
-            free = free + n
-          end
-        end
-      else
-        kept = kept + 1
-      end
-      if free <= 0 then return mine end
+local function serve_one(waiter, arrived, now, self)
+  local channel, token, n, ttl, ms, holder = string.match(waiter, '^(.-)|(.-)|(%d+)|(%d+)|(%d+)|(.+)$')
+  n = tonumber(n)
+  local gone = not channel or tonumber(arrived) + ms <= now
+  local has = not gone and redis.call('HGET', sem, holder)
+  if not (gone or has or n <= free) then return false end
+  redis.call('ZREM', queue, waiter)
+  waiting = waiting - 1
+  if has then
+    redis.call('PUBLISH', channel, token .. '|0')
+  elseif not gone then
+    redis.call('HSET', sem, holder, n)
+    take(holder, n, ttl, now)
+    if holder == self then return true, n end
+    if redis.call('PUBLISH', channel, token .. '|' .. n) == 0 then
+      drop(holder)
+      free = free + n
     end
   end
-  -- the whole line was read: what is left in it is the count
-  if #line < 2 * (SERVE_MAX + 1) then waiting = kept end
+  return true
+end
+
+local function serve(now, self)
+  local kept, looked, mine = 0, 0, nil
+  while waiting > 0 and free > 0 and looked < SERVE_MAX do
+    local line = redis.call('ZRANGE', queue, kept, kept + 3, 'WITHSCORES')
+    for i = 1, #line, 2 do
+      if line[i] == NONE then
+        -- the whole line was read: what is left in it is the count
+        waiting = kept
+        return mine
+      end
+      looked = looked + 1
+      local done, taken = serve_one(line[i], line[i + 1], now, self)
+      if not done then kept = kept + 1 end
+      mine = mine or taken
+      if free <= 0 then return mine end
+    end
+    if #line == 0 then return mine end
+  end
   return mine
 end
 
