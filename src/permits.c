@@ -46,33 +46,38 @@ static int permits_flag(rlock_config *cfg, redisReply *reply, const char *script
 	return rlock_answer_int(cfg, reply, script, &done) ? done == 1 : -1;
 }
 
-/* Runs a script whose only argument is a number. */
-static redisReply *permits_run_number(rlock_config *cfg, zend_string *const *keys, rlock_script *script,
-	const zend_string *holder, zend_long number)
+/* One operation: script on the first numkeys of keys with ARGV [holder] [number] (each only when
+ * given), its failure recorded as the operation's. */
+static redisReply *permits_call(rlock_config *cfg, zend_string *const *keys, int numkeys, rlock_script *script,
+	const zend_string *holder, const zend_long *number)
 {
 	char text[MAX_LENGTH_OF_LONG];
-	const char *argv[2] = {holder ? ZSTR_VAL(holder) : text, text};
-	size_t argvlen[2] = {holder ? ZSTR_LEN(holder) : 0, 0};
+	const char *argv[2];
+	size_t argvlen[2];
+	int argc = 0;
 
-	argvlen[1] = snprintf(text, sizeof(text), ZEND_LONG_FMT, number);
-	if (!holder) {
-		argvlen[0] = argvlen[1];
+	if (holder) {
+		argv[argc] = ZSTR_VAL(holder);
+		argvlen[argc++] = ZSTR_LEN(holder);
+	}
+	if (number) {
+		argv[argc] = text;
+		argvlen[argc++] = snprintf(text, sizeof(text), ZEND_LONG_FMT, *number);
 	}
 	rlock_failure_clear(&cfg->failure);
-	return permits_run(cfg, keys, script, RLOCK_PERMITS_KEYS, holder ? 2 : 1, argv, argvlen);
+	return permits_run(cfg, keys, script, numkeys, argc, argv, argvlen);
 }
 
 bool rlock_permits_add(rlock_config *cfg, zend_string *const *keys, zend_long n, zend_long *free)
 {
-	return rlock_answer_int(cfg, permits_run_number(cfg, keys, &rlock_script_permits_add, NULL, n),
+	return rlock_answer_int(cfg, permits_call(cfg, keys, RLOCK_PERMITS_KEYS, &rlock_script_permits_add, NULL, &n),
 		"semaphore's restock script", free);
 }
 
 bool rlock_permits_free(rlock_config *cfg, zend_string *const *keys, zend_long *free)
 {
-	rlock_failure_clear(&cfg->failure);
 	return rlock_answer_int(cfg,
-		permits_run(cfg, keys, &rlock_script_permits_available, RLOCK_PERMITS_KEYS, 0, NULL, NULL),
+		permits_call(cfg, keys, RLOCK_PERMITS_KEYS, &rlock_script_permits_available, NULL, NULL),
 		"semaphore's available script", free);
 }
 
@@ -80,31 +85,23 @@ bool rlock_permits_free(rlock_config *cfg, zend_string *const *keys, zend_long *
  * cfg->retention ms). */
 int rlock_permits_release(rlock_config *cfg, zend_string *const *keys, const zend_string *holder)
 {
-	const char *argv[1] = {ZSTR_VAL(holder)};
-	size_t argvlen[1] = {ZSTR_LEN(holder)};
-
-	rlock_failure_clear(&cfg->failure);
-	return permits_flag(cfg, permits_run(cfg, keys, &rlock_script_permits_release, RLOCK_PERMITS_KEYS, 1, argv, argvlen),
+	return permits_flag(cfg, permits_call(cfg, keys, RLOCK_PERMITS_KEYS, &rlock_script_permits_release, holder, NULL),
 		"semaphore's release script");
 }
 
 int rlock_permits_consume(rlock_config *cfg, zend_string *const *keys, const zend_string *holder)
 {
-	return permits_flag(cfg, permits_run_number(cfg, keys, &rlock_script_permits_consume, holder, cfg->retention),
+	return permits_flag(cfg,
+		permits_call(cfg, keys, RLOCK_PERMITS_KEYS, &rlock_script_permits_consume, holder, &cfg->retention),
 		"semaphore's consume script");
 }
 
 int rlock_permits_extend(rlock_config *cfg, zend_string *const *keys, const zend_string *holder, zend_long ttl_ms)
 {
-	char ttl[MAX_LENGTH_OF_LONG];
-	const char *argv[2] = {ZSTR_VAL(holder), ttl};
-	size_t argvlen[2] = {ZSTR_LEN(holder), 0};
-
-	argvlen[1] = snprintf(ttl, sizeof(ttl), ZEND_LONG_FMT, ttl_ms);
-	rlock_failure_clear(&cfg->failure);
 	/* the extend script takes the leases only (as the watchdog's renewal does): same slot */
-	return permits_flag(cfg, permits_run(cfg, keys + RLOCK_PERMITS_LEASES, &rlock_script_permits_extend, 1, 2, argv,
-		argvlen), "semaphore's extend script");
+	return permits_flag(cfg,
+		permits_call(cfg, keys + RLOCK_PERMITS_LEASES, 1, &rlock_script_permits_extend, holder, &ttl_ms),
+		"semaphore's extend script");
 }
 
 uint64_t rlock_permits_watch(rlock_config *cfg, zend_string *const *keys, const zend_string *holder,
