@@ -23,17 +23,22 @@ final class RLock
      * @param string $name    what is being locked, e.g. "order:1001" (1..1024 bytes)
      * @param array  $options servers (one URI, or 3..9 Redlock masters), cluster (seed URIs),
      *                        prefix, ttl, connect_timeout, read_timeout, auto_release, fair,
-     *                        fencing, watchdog, on_lost (see docs/api.md)
+     *                        fencing, watchdog, on_lost, reentrant (see docs/api.md)
      */
     public function __construct(string $name, #[\SensitiveParameter] array $options = []) {}
 
     /**
      * Takes the lock. $waitMs = 0 tries once; $waitMs > 0 waits in line until a
      * release hands it over or the deadline passes. False when someone else holds it.
+     * Reentrant: a lock this process (and fiber) holds, through this object or another
+     * for the same name, servers and prefix, is taken again at once and counts up.
      */
     public function acquire(int $waitMs = 0): bool {}
 
-    /** Frees the lock if our token still holds it; false if it was lost or not held. */
+    /**
+     * Gives back one acquisition; the lock is freed at the last. False if it was lost
+     * or not held through this object.
+     */
     public function release(): bool {}
 
     /** Resets our lease to $ttlMs (default: the lock's ttl) if our token still holds it. */
@@ -57,9 +62,15 @@ final class RLock
      * Acquires (waiting up to $waitMs), runs $fn, releases in a finally.
      * Throws RLockTimeoutException when the lock could not be taken. Inside a
      * section that already holds the lock (an outer synchronized(), or after
-     * acquire()), runs $fn as part of it and leaves the release to that section.
+     * acquire()), runs $fn as one more level of it and leaves the release to that section.
      */
     public function synchronized(callable $fn, int $waitMs = 0): mixed {}
+
+    /**
+     * An RLock that owns the lock $token holds (a token from getToken(), handed over from
+     * another process); one that owns nothing when the token is wrong or stale.
+     */
+    public static function restore(string $name, string $token, #[\SensitiveParameter] array $options = []): RLock {}
 
     /** Deletes the lock whoever holds it (administrative use). True if a lock was deleted. */
     public static function forceRelease(string $name, #[\SensitiveParameter] array $options = []): bool {}

@@ -1,5 +1,5 @@
 /* This is a generated file, edit the .stub.php file instead.
- * Stub hash: fe9bee210a6fbc996e59b6a966024f09570610f5 */
+ * Stub hash: 8b1cc72b8a7e5f500b4306d9daad8e90f9c9cc96 */
 
 ZEND_BEGIN_ARG_INFO_EX(arginfo_class_RLock___construct, 0, 0, 1)
 	ZEND_ARG_TYPE_INFO(0, name, IS_STRING, 0)
@@ -34,6 +34,12 @@ ZEND_END_ARG_INFO()
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_RLock_synchronized, 0, 1, IS_MIXED, 0)
 	ZEND_ARG_TYPE_INFO(0, fn, IS_CALLABLE, 0)
 	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, waitMs, IS_LONG, 0, "0")
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_OBJ_INFO_EX(arginfo_class_RLock_restore, 0, 2, RLock, 0)
+	ZEND_ARG_TYPE_INFO(0, name, IS_STRING, 0)
+	ZEND_ARG_TYPE_INFO(0, token, IS_STRING, 0)
+	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, options, IS_ARRAY, 0, "[]")
 ZEND_END_ARG_INFO()
 
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_RLock_forceRelease, 0, 1, _IS_BOOL, 0)
@@ -111,6 +117,7 @@ ZEND_METHOD(RLock, getName);
 ZEND_METHOD(RLock, getToken);
 ZEND_METHOD(RLock, getFencingToken);
 ZEND_METHOD(RLock, synchronized);
+ZEND_METHOD(RLock, restore);
 ZEND_METHOD(RLock, forceRelease);
 ZEND_METHOD(RLock, stats);
 ZEND_METHOD(RLockIdempotency, __construct);
@@ -140,6 +147,7 @@ static const zend_function_entry class_RLock_methods[] = {
 	ZEND_ME(RLock, getToken, arginfo_class_RLock_getToken, ZEND_ACC_PUBLIC)
 	ZEND_ME(RLock, getFencingToken, arginfo_class_RLock_getFencingToken, ZEND_ACC_PUBLIC)
 	ZEND_ME(RLock, synchronized, arginfo_class_RLock_synchronized, ZEND_ACC_PUBLIC)
+	ZEND_ME(RLock, restore, arginfo_class_RLock_restore, ZEND_ACC_PUBLIC|ZEND_ACC_STATIC)
 	ZEND_ME(RLock, forceRelease, arginfo_class_RLock_forceRelease, ZEND_ACC_PUBLIC|ZEND_ACC_STATIC)
 	ZEND_ME(RLock, stats, arginfo_class_RLock_stats, ZEND_ACC_PUBLIC|ZEND_ACC_STATIC)
 	ZEND_FE_END
@@ -210,6 +218,8 @@ static zend_class_entry *register_class_RLock(void)
 
 
 	zend_add_parameter_attribute(zend_hash_str_find_ptr(&class_entry->function_table, "__construct", sizeof("__construct") - 1), 1, ZSTR_KNOWN(ZEND_STR_SENSITIVEPARAMETER), 0);
+
+	zend_add_parameter_attribute(zend_hash_str_find_ptr(&class_entry->function_table, "restore", sizeof("restore") - 1), 2, ZSTR_KNOWN(ZEND_STR_SENSITIVEPARAMETER), 0);
 
 	zend_add_parameter_attribute(zend_hash_str_find_ptr(&class_entry->function_table, "forcerelease", sizeof("forcerelease") - 1), 1, ZSTR_KNOWN(ZEND_STR_SENSITIVEPARAMETER), 0);
 #endif

@@ -140,6 +140,24 @@ static zend_result lease_start(rlock_lock *lock)
 	return lock->cfg.backend->route(&lock->cfg, lock->keys[0]);
 }
 
+rlock_lease_outcome rlock_lease_restore(rlock_lock *lock)
+{
+	zend_long ms;
+
+	if (lease_start(lock) == FAILURE || !lock->cfg.backend->remaining(lock, &ms)) {
+		return RLOCK_LEASE_FAILED;
+	}
+	if (ms == -2) {
+		return RLOCK_LEASE_BUSY; /* a stale or wrong token: owns nothing */
+	}
+	lease_mark_held(lock);
+	if (lease_watch(lock) == FAILURE) {
+		lease_unlink(lock); /* still held in Redis: the token's other owners keep it */
+		return RLOCK_LEASE_FAILED;
+	}
+	return RLOCK_LEASE_TAKEN;
+}
+
 rlock_lease_outcome rlock_lease_acquire(rlock_lock *lock, zend_long wait_ms)
 {
 	const rlock_backend *backend = lock->cfg.backend;

@@ -11,6 +11,9 @@ bool rlock_lease_is_ours(rlock_lock *lock);
 
 /* wait_ms 0: one attempt; more: queue and sleep until woken or the deadline. */
 rlock_lease_outcome rlock_lease_acquire(rlock_lock *lock, zend_long wait_ms);
+/* Owns the lease lock->token holds, if it does (another process took it): TAKEN, watched if
+ * lock's config asks; BUSY when the token holds nothing. */
+rlock_lease_outcome rlock_lease_restore(rlock_lock *lock);
 /* BUSY when the lease was not ours any more (counted as lost). */
 rlock_lease_outcome rlock_lease_release(rlock_lock *lock);
 rlock_lease_outcome rlock_lease_extend(rlock_lock *lock, zend_long ttl_ms);

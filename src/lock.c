@@ -10,6 +10,7 @@
 #include "object.h"
 #include "watchdog.h"
 #include "keys.h"
+#include "reentry.h"
 
 zend_class_entry *rlock_ce_lock;
 static zend_object_handlers lock_handlers;
@@ -22,30 +23,101 @@ static void throw_failure(const rlock_lock *lock)
 	rlock_throw_failure(&lock->cfg.failure);
 }
 
+/* The hold lock would join asks for fencing as lock does, or lock does not ask: a fencing
+ * number cannot be given to a hold after it was taken. */
+static bool fencing_matches(const rlock_lock *lock, const rlock_lock *hold)
+{
+	if (lock->cfg.fencing && !hold->cfg.fencing) {
+		zend_throw_exception_ex(rlock_ce_exception, 0, "lock \"%s\" is held by this process without "
+			"fencing: a nested acquisition cannot have a fencing token", ZSTR_VAL(lock->name));
+		return false;
+	}
+	return true;
+}
+
+/* A hold this process has already (src/reentry.c): its lease reset and counted up. 1: joined,
+ * 0: the hold was lost meanwhile, -1: thrown. */
+static int lock_join(rlock_lock *lock, rlock_lock *hold)
+{
+	rlock_lease_outcome outcome;
+
+	if (!fencing_matches(lock, hold)) {
+		return -1;
+	}
+	outcome = rlock_lease_extend(hold, hold->cfg.ttl); /* only while the hold lasts: never takes it anew */
+	if (outcome == RLOCK_LEASE_FAILED) {
+		throw_failure(hold);
+		return -1;
+	}
+	if (outcome == RLOCK_LEASE_BUSY) {
+		return 0;
+	}
+	if (lock->cfg.reentrant) {
+		rlock_reentry_join(lock, hold); /* else a second acquire() only refreshes, as Symfony's and Laravel's do */
+	}
+	return 1;
+}
+
 /* 1: ours, 0: not within wait_ms, -1: thrown. */
 static int lock_acquire(rlock_lock *lock, zend_long wait_ms)
 {
-	rlock_lease_outcome outcome = rlock_lease_acquire(lock, wait_ms);
+	rlock_lock *hold = rlock_reentry_find(lock);
+	rlock_lease_outcome outcome;
 
-	if (outcome == RLOCK_LEASE_FAILED) {
-		throw_failure(lock);
-		return -1;
+	if (hold) {
+		int joined = lock_join(lock, hold);
+
+		if (joined != 0) {
+			return joined;
+		}
 	}
-	return outcome == RLOCK_LEASE_TAKEN;
-}
-
-/* 1: released, 0: not ours (any more), -1: thrown. */
-static int lock_release(rlock_lock *lock)
-{
-	rlock_lease_outcome outcome = rlock_lease_release(lock);
-
+	outcome = rlock_lease_acquire(lock, wait_ms);
 	if (outcome == RLOCK_LEASE_FAILED) {
 		throw_failure(lock);
 		return -1;
 	}
 	if (outcome == RLOCK_LEASE_TAKEN) {
+		rlock_reentry_begin(lock);
+	}
+	return outcome == RLOCK_LEASE_TAKEN;
+}
+
+/* Gives the whole hold's lease back, at its last level: TAKEN when it was still ours. */
+static rlock_lease_outcome hold_release(rlock_lock *hold)
+{
+	rlock_lease_outcome outcome = rlock_lease_release(hold);
+
+	if (outcome == RLOCK_LEASE_TAKEN) {
 		RLOCK_G(stats).released++;
 	}
+	return outcome;
+}
+
+/* 1: released (a level, or the lock at its last), 0: not ours (any more), -1: thrown. An inner
+ * level is given back without asking Redis: the outermost release tells whether the lease lasted.
+ * When Redis cannot be told, the lease stays ours (request end frees it) and, if keep_level,
+ * so does the level: release() again retries. */
+static int lock_release(rlock_lock *lock, bool keep_level)
+{
+	rlock_lock *hold = rlock_reentry_current(lock);
+	rlock_lease_outcome outcome;
+
+	if (!hold) {
+		rlock_reentry_detach(lock);
+		return 0;
+	}
+	if (!rlock_reentry_leave(lock, hold)) {
+		return 1;
+	}
+	outcome = hold_release(hold);
+	if (outcome == RLOCK_LEASE_FAILED) {
+		if (keep_level) {
+			rlock_reentry_undo_leave(lock, hold);
+		}
+		throw_failure(hold);
+		return -1;
+	}
+	rlock_reentry_detach(lock);
 	return outcome == RLOCK_LEASE_TAKEN;
 }
 
@@ -65,11 +137,18 @@ static zend_object *lock_create(zend_class_entry *ce)
 static void lock_free(zend_object *obj)
 {
 	rlock_lock *lock = RLOCK_OBJ(rlock_lock, obj);
+	rlock_lock *hold = rlock_reentry_current(lock);
+	bool last = hold && rlock_reentry_leave_all(lock, hold);
 
-	if (rlock_lease_is_ours(lock) && lock->cfg.auto_release
-			&& rlock_lease_release(lock) == RLOCK_LEASE_TAKEN) {
+	if (!hold && rlock_lease_is_ours(lock)) {
+		hold = lock; /* a lease whose release failed: no level left, no guest (they would keep it alive) */
+		last = true;
+	}
+	/* a guest's levels end with it; the hold's lease is given back at its last, if its host asks */
+	if (last && hold->cfg.auto_release && rlock_lease_release(hold) == RLOCK_LEASE_TAKEN) {
 		RLOCK_G(stats).auto_released++;
 	}
+	rlock_reentry_detach(lock);
 	rlock_lease_forget(lock);
 	if (lock->name) {
 		zend_string_release(lock->name);
@@ -85,6 +164,33 @@ static void lock_free(zend_object *obj)
 
 /* ---- methods ---- */
 
+/* A token as getToken() makes them: RLOCK_TOKEN_BYTES in lowercase hex. */
+static zend_result check_token(const zend_string *token, uint32_t arg_num)
+{
+	bool hex = ZSTR_LEN(token) == RLOCK_TOKEN_BYTES * 2;
+
+	for (size_t i = 0; hex && i < ZSTR_LEN(token); i++) {
+		char c = ZSTR_VAL(token)[i];
+
+		hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+	}
+	if (!hex) {
+		zend_argument_value_error(arg_num, "must be a token from RLock::getToken() (%d hex digits)",
+			RLOCK_TOKEN_BYTES * 2);
+		return FAILURE;
+	}
+	return SUCCESS;
+}
+
+/* Sets up a constructed lock's name and keys (the config is set). */
+static void lock_name(rlock_lock *lock, zend_string *name)
+{
+	lock->name = zend_string_copy(name);
+	lock->keys[0] = rlock_lock_key(lock->cfg.prefix, name, RLOCK_KEY_LOCK);
+	lock->keys[1] = rlock_lock_key(lock->cfg.prefix, name, RLOCK_KEY_LOCK_QUEUE);
+	lock->keys[2] = rlock_lock_key(lock->cfg.prefix, name, RLOCK_KEY_LOCK_FENCE);
+}
+
 ZEND_METHOD(RLock, __construct)
 {
 	rlock_lock *lock = RLOCK_OBJ(rlock_lock, Z_OBJ_P(ZEND_THIS));
@@ -95,10 +201,7 @@ ZEND_METHOD(RLock, __construct)
 			|| rlock_check_name(name, 1) == FAILURE || rlock_config_init(&lock->cfg, options, RLOCK_FOR_LOCK, 2) == FAILURE) {
 		RETURN_THROWS();
 	}
-	lock->name = zend_string_copy(name);
-	lock->keys[0] = rlock_lock_key(lock->cfg.prefix, name, RLOCK_KEY_LOCK);
-	lock->keys[1] = rlock_lock_key(lock->cfg.prefix, name, RLOCK_KEY_LOCK_QUEUE);
-	lock->keys[2] = rlock_lock_key(lock->cfg.prefix, name, RLOCK_KEY_LOCK_FENCE);
+	lock_name(lock, name);
 }
 
 ZEND_METHOD(RLock, acquire)
@@ -119,7 +222,6 @@ ZEND_METHOD(RLock, acquire)
 	if (got < 0) {
 		RETURN_THROWS();
 	}
-	lock->taken_by_acquire = lock->taken_by_acquire || got;
 	RETURN_BOOL(got);
 }
 
@@ -130,11 +232,10 @@ ZEND_METHOD(RLock, release)
 	ZEND_PARSE_PARAMETERS_NONE();
 	READY_LOCK(lock);
 
-	released = lock_release(lock);
+	released = lock_release(lock, true);
 	if (released < 0) {
 		RETURN_THROWS();
 	}
-	lock->taken_by_acquire = false;
 	RETURN_BOOL(released);
 }
 
@@ -143,6 +244,7 @@ ZEND_METHOD(RLock, extend)
 	zend_long ttl = 0;
 	bool ttl_is_null = true;
 	rlock_lease_outcome outcome;
+	rlock_lock *hold;
 
 	ZEND_PARSE_PARAMETERS_START(0, 1)
 		Z_PARAM_OPTIONAL
@@ -155,9 +257,13 @@ ZEND_METHOD(RLock, extend)
 	} else if (rlock_check_ms(ttl, 1, RLOCK_TTL_MAX, 1) == FAILURE) {
 		RETURN_THROWS();
 	}
-	outcome = rlock_lease_extend(lock, ttl);
+	hold = rlock_reentry_current(lock);
+	if (!hold) {
+		RETURN_FALSE;
+	}
+	outcome = rlock_lease_extend(hold, ttl);
 	if (outcome == RLOCK_LEASE_FAILED) {
-		throw_failure(lock);
+		throw_failure(hold);
 		RETURN_THROWS();
 	}
 	if (outcome == RLOCK_LEASE_TAKEN) {
@@ -169,10 +275,16 @@ ZEND_METHOD(RLock, extend)
 /* Our remaining lease in ms, -1 when not ours; false when it threw. */
 static bool lock_remaining(rlock_lock *lock, zend_long *ms)
 {
-	rlock_lease_outcome outcome = rlock_lease_remaining(lock, ms);
+	rlock_lock *hold = rlock_reentry_current(lock);
+	rlock_lease_outcome outcome;
 
+	if (!hold) {
+		*ms = -1;
+		return true;
+	}
+	outcome = rlock_lease_remaining(hold, ms);
 	if (outcome == RLOCK_LEASE_FAILED) {
-		throw_failure(lock);
+		throw_failure(hold);
 		return false;
 	}
 	/* -1 from PTTL (something made our key persistent) reads as "not held": rare enough. */
@@ -215,60 +327,69 @@ ZEND_METHOD(RLock, getName)
 
 ZEND_METHOD(RLock, getToken)
 {
+	rlock_lock *hold;
+
 	ZEND_PARSE_PARAMETERS_NONE();
 	INITIALIZED_LOCK(lock);
-	if (!rlock_lease_is_ours(lock)) {
+	hold = rlock_reentry_current(lock);
+	if (!hold) {
 		RETURN_NULL();
 	}
-	RETURN_STRINGL(lock->token, sizeof(lock->token) - 1);
+	RETURN_STRINGL(hold->token, sizeof(hold->token) - 1);
 }
 
 ZEND_METHOD(RLock, getFencingToken)
 {
+	rlock_lock *hold;
+
 	ZEND_PARSE_PARAMETERS_NONE();
 	INITIALIZED_LOCK(lock);
-	if (!lock->cfg.fencing || !rlock_lease_is_ours(lock)) {
+	hold = rlock_reentry_current(lock);
+	if (!lock->cfg.fencing || !hold) {
 		RETURN_NULL();
 	}
-	RETURN_LONG(lock->fence);
+	RETURN_LONG(hold->fence);
 }
 
-/* After the callback ran: releases the lock when we took it, else asks Redis
- * whether our lease lasted (the callback's exception, if any, stays the one the
- * caller sees; a failure here is chained to it). False when the lock was lost
- * before the section ended. */
-static bool end_section(rlock_lock *lock, bool release)
+/* After the callback ran: gives the section's level back — the lock itself at its hold's
+ * last level; at an inner one, after asking Redis whether the lease lasted (the callback's
+ * exception, if any, stays the one the caller sees; a failure here is chained to it). False
+ * when the lock was lost before the section ended. */
+static bool end_section(rlock_lock *lock)
 {
+	rlock_lock *hold = rlock_reentry_current(lock);
 	zend_object *callback_exception;
 	zend_long ms;
-	bool kept;
+	bool kept, last;
 
-	if (!rlock_lease_is_ours(lock)) {
-		return !lock->lost; /* lost, or released by the callback itself */
+	if (!hold) {
+		return !(lock->host ? lock->host : lock)->lost; /* lost, or released by the callback itself */
 	}
-	if (!release && rlock_engine_unwinding()) {
+	last = hold->hold_levels == 1;
+	if (!last && rlock_engine_unwinding()) {
+		rlock_reentry_leave(lock, hold);
 		return true; /* exit(): nobody is left to tell */
 	}
 	callback_exception = rlock_exception_set_aside();
-	if (release) {
-		kept = lock_release(lock) != 0;
+	if (last) {
+		kept = lock_release(lock, false) != 0; /* the section is over, whatever Redis says */
 	} else {
 		kept = !lock_remaining(lock, &ms) || ms >= 0; /* a failure to ask is thrown, not a loss */
+		rlock_reentry_leave(lock, hold);
 	}
 	rlock_exception_restore(callback_exception);
 	return kept;
 }
 
-/* Before the callback runs: takes the lock within wait_ms, or — inside a section
- * that holds it (an outer synchronized(), or after acquire()) — joins that section,
- * whose owner frees it. False after throwing. */
-static bool begin_section(rlock_lock *lock, zend_long wait_ms, bool *nested)
+/* Before the callback runs: a level of the hold this object has (after asking Redis that it
+ * lasted), or of one this process has, or the lock taken within wait_ms. False after throwing. */
+static bool begin_section(rlock_lock *lock, zend_long wait_ms)
 {
+	rlock_lock *hold = rlock_reentry_current(lock);
 	zend_long ms;
 	int got;
 
-	*nested = (lock->sections > 0 || lock->taken_by_acquire) && rlock_lease_is_ours(lock);
-	if (*nested) {
+	if (hold) {
 		if (!lock_remaining(lock, &ms)) {
 			return false;
 		}
@@ -277,6 +398,7 @@ static bool begin_section(rlock_lock *lock, zend_long wait_ms, bool *nested)
 				"lock \"%s\" was lost before the critical section began", ZSTR_VAL(lock->name));
 			return false;
 		}
+		rlock_reentry_join(lock, hold);
 		return true;
 	}
 	got = lock_acquire(lock, wait_ms);
@@ -293,7 +415,6 @@ ZEND_METHOD(RLock, synchronized)
 	zend_fcall_info_cache fcc;
 	zend_long wait_ms = 0;
 	zval self;
-	bool nested;
 
 	ZEND_PARSE_PARAMETERS_START(1, 2)
 		Z_PARAM_FUNC(fci, fcc)
@@ -302,24 +423,60 @@ ZEND_METHOD(RLock, synchronized)
 	ZEND_PARSE_PARAMETERS_END();
 	READY_LOCK(lock);
 
-	if (rlock_check_ms(wait_ms, 0, RLOCK_WAIT_MAX, 2) == FAILURE || !begin_section(lock, wait_ms, &nested)) {
+	if (rlock_check_ms(wait_ms, 0, RLOCK_WAIT_MAX, 2) == FAILURE || !begin_section(lock, wait_ms)) {
 		RETURN_THROWS();
 	}
 	ZVAL_OBJ(&self, &lock->std);
 	fci.retval = return_value;
 	fci.params = &self;
 	fci.param_count = 1;
-	lock->sections++;
 	zend_call_function(&fci, &fcc);
-	lock->sections--;
 
-	if (!end_section(lock, !nested) && !EG(exception)) {
+	if (!end_section(lock) && !EG(exception)) {
 		zend_throw_exception_ex(rlock_ce_lost_exception, 0,
 			"lock \"%s\" was lost before the critical section ended", ZSTR_VAL(lock->name));
 	}
 	if (EG(exception)) {
 		zval_ptr_dtor(return_value);
 		ZVAL_NULL(return_value);
+	}
+}
+
+ZEND_METHOD(RLock, restore)
+{
+	zend_string *name, *token;
+	HashTable *options = NULL;
+	rlock_lock *lock;
+	rlock_lease_outcome outcome;
+
+	ZEND_PARSE_PARAMETERS_START(2, 3)
+		Z_PARAM_STR(name)
+		Z_PARAM_STR(token)
+		Z_PARAM_OPTIONAL
+		Z_PARAM_ARRAY_HT(options)
+	ZEND_PARSE_PARAMETERS_END();
+
+	if (!rlock_check_ready(true, "RLock") || rlock_check_name(name, 1) == FAILURE
+			|| check_token(token, 2) == FAILURE) {
+		RETURN_THROWS();
+	}
+	object_init_ex(return_value, rlock_ce_lock);
+	lock = RLOCK_OBJ(rlock_lock, Z_OBJ_P(return_value));
+	if (rlock_config_init(&lock->cfg, options, RLOCK_FOR_LOCK, 3) == FAILURE) {
+		zval_ptr_dtor(return_value);
+		RETURN_THROWS();
+	}
+	lock->cfg.fencing = false; /* the number is the first holder's to pass along: see docs/api.md */
+	lock_name(lock, name);
+	memcpy(lock->token, ZSTR_VAL(token), sizeof(lock->token) - 1);
+	outcome = rlock_lease_restore(lock);
+	if (outcome == RLOCK_LEASE_FAILED) {
+		throw_failure(lock);
+		zval_ptr_dtor(return_value);
+		RETURN_THROWS();
+	}
+	if (outcome == RLOCK_LEASE_TAKEN) {
+		rlock_reentry_begin(lock);
 	}
 }
 

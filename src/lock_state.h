@@ -19,9 +19,14 @@ struct rlock_lock {
 	uint64_t watch_id;        /* the watchdog's handle on this lease, 0 when not watched */
 	bool held;                /* our token held the key when we last looked */
 	bool lost;                /* the last hold ended by expiry or takeover */
-	bool taken_by_acquire;    /* held since an acquire() call, until release() */
-	int sections;             /* synchronized() callbacks running on this object */
 	pid_t owner_pid;          /* the process that acquired it; no other may free it */
+	/* Reentrancy (src/reentry.c): one hold, counted over the objects that share it. */
+	int levels;               /* acquisitions through this object not yet released */
+	int hold_levels;          /* on the object that took the lease: the levels of all that share it */
+	uint32_t hold_id;         /* counts the holds this object took: a guest's tells its own from a later one */
+	rlock_lock *host;         /* on a guest: the object whose hold it shares (a counted reference) */
+	uint32_t host_hold_id;    /* the host's hold_id when the guest joined */
+	const void *fiber;        /* the fiber that took the hold; NULL: the main program */
 	char token[RLOCK_TOKEN_BYTES * 2 + 1];
 	rlock_lock *prev_held;    /* links in RLOCK_G(held_head) while held */
 	rlock_lock *next_held;

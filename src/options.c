@@ -236,6 +236,11 @@ static zend_result opt_fencing(rlock_config *cfg, const char *key, zval *value, 
 	return bool_option(key, value, &cfg->fencing, arg);
 }
 
+static zend_result opt_reentrant(rlock_config *cfg, const char *key, zval *value, uint32_t arg)
+{
+	return bool_option(key, value, &cfg->reentrant, arg);
+}
+
 static void add_class_name(HashTable **names, const char *name, size_t len)
 {
 	if (!*names) {
@@ -352,6 +357,7 @@ static const option_entry all_options[] = {
 	{"on_lost", opt_on_lost, RLOCK_FOR_LOCK},
 	{"fencing", opt_fencing, RLOCK_FOR_LOCK},
 	{"fair", opt_fair, RLOCK_FOR_LOCK},
+	{"reentrant", opt_reentrant, RLOCK_FOR_LOCK},
 	{"lease", opt_lease, RLOCK_FOR_IDEMPOTENCY},
 	{"retention", opt_retention, RLOCK_FOR_IDEMPOTENCY | RLOCK_FOR_SEMAPHORE},
 	{"wait", opt_wait, RLOCK_FOR_IDEMPOTENCY},
@@ -431,6 +437,7 @@ static void config_defaults(rlock_config *cfg, unsigned kind)
 	cfg->auto_release = RLOCK_G(auto_release);
 	cfg->fair = false;
 	cfg->fencing = false;
+	cfg->reentrant = true;
 	cfg->watchdog = RLOCK_G(watchdog);
 	cfg->throw_on_loss = false;
 	cfg->lease = RLOCK_DEFAULT_LEASE;
@@ -535,6 +542,22 @@ void rlock_config_dtor(rlock_config *cfg)
 		zend_string_release(cfg->prefix);
 		cfg->prefix = NULL;
 	}
+}
+
+bool rlock_config_same_servers(const rlock_config *a, const rlock_config *b)
+{
+	if (a->backend != b->backend || a->cluster != b->cluster || a->master_count != b->master_count) {
+		return false;
+	}
+	if (a->cluster) {
+		return true; /* one slot map per seed list, shared by every config that names it */
+	}
+	for (int i = 0; i < a->master_count; i++) {
+		if (a->masters[i] != b->masters[i]) {
+			return false;
+		}
+	}
+	return a->conn == b->conn; /* the pool keeps one connection per server */
 }
 
 zend_result rlock_check_name(const zend_string *name, uint32_t arg_num)

@@ -44,6 +44,7 @@ struct rlock_config {
 	bool auto_release;
 	bool fair;
 	bool fencing;
+	bool reentrant;       /* another acquire() by this process and fiber counts up */
 	bool watchdog;
 	bool throw_on_loss;   /* on_lost "throw" */
 	/* RLockIdempotency (retention: RLockSemaphore too, for the holders that consumed) */
@@ -65,6 +66,10 @@ void rlock_config_dtor(rlock_config *cfg);
  * by commas. FAILURE with *why set when a name is not a class name. */
 zend_result rlock_allowed_classes_parse(const char *list, bool *every_class, HashTable **names, const char **why);
 void rlock_allowed_classes_free(HashTable **names);
+
+/* Both configs reach the same servers the same way (one server, one Cluster, the same
+ * Redlock masters): a key names the same lock through either. */
+bool rlock_config_same_servers(const rlock_config *a, const rlock_config *b);
 
 /* A lock name of 1..RLOCK_NAME_MAX bytes, or a ValueError naming argument arg_num. */
 zend_result rlock_check_name(const zend_string *name, uint32_t arg_num);

@@ -21,7 +21,7 @@ echo "on the replica too\n";
 echo "-- its master killed: the replica takes over\n";
 $killedAt = microtime(true);
 $master->stop();
-$rival = new RLock('sku:1', $opts);
+$rival = new RLock('sku:1', $opts + ['reentrant' => false]);
 $outages = 0;
 $others = [];
 for (;;) {

@@ -18,13 +18,15 @@ $lock->acquire();
 $first = $lock->getFencingToken();
 var_dump(is_int($first) && $first > 0);
 var_dump($lock->acquire(), $lock->getFencingToken() === $first); // a re-acquire keeps its number
+$lock->release(); // the inner acquisition: still held, the same number
+var_dump($lock->getFencingToken() === $first);
 $lock->release();
 var_dump($lock->getFencingToken());
 $lock->acquire();
 var_dump($lock->getFencingToken() > $first);
 $lock->release();
 echo "without the option: ";
-$plain = new RLock('account:7', $redis->opts());
+$plain = new RLock('account:7', $redis->opts(['reentrant' => false]));
 $plain->acquire();
 var_dump($plain->getFencingToken());
 $plain->release();
@@ -73,6 +75,7 @@ echo "counter key has no TTL: ", $redis->cmd('PTTL', 'rlock:{account:9}:fence'),
 --EXPECT--
 -- one process
 NULL
+bool(true)
 bool(true)
 bool(true)
 bool(true)

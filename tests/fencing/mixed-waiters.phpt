@@ -30,7 +30,7 @@ $before = $first->getFencingToken();
 $first->release();
 
 echo "-- released by an unfenced holder\n";
-$plain = new RLock('acct', $redis->opts());
+$plain = new RLock('acct', $redis->opts(['reentrant' => false]));
 $plain->acquire();
 $pid = fenced_waiter($redis, 'acct', 'after-release');
 queued($redis, 'acct', 1);
@@ -41,13 +41,13 @@ echo "number > 0 and > the earlier one: ", var_export((int) $got > $before, true
 $before = (int) $got;
 
 echo "-- a fair, unfenced newcomer finds the lease run out and hands it to the fenced waiter\n";
-$short = new RLock('acct', $redis->opts(['ttl' => 2000])); // the waiter is stopped well before this ends
+$short = new RLock('acct', $redis->opts(['ttl' => 2000, 'reentrant' => false])); // the waiter is stopped well before this ends
 $short->acquire();
 $pid = fenced_waiter($redis, 'acct', 'after-expiry');
 queued($redis, 'acct', 1);
 exec("kill -STOP $pid"); // so that it cannot take the lock itself when the lease ends
 await(fn() => $redis->cmd('EXISTS', 'rlock:{acct}') === 0);
-$fair = new RLock('acct', $redis->opts(['fair' => true]));
+$fair = new RLock('acct', $redis->opts(['fair' => true, 'reentrant' => false]));
 echo "newcomer took it: ", var_export($fair->acquire(), true), "\n";
 exec("kill -CONT $pid");
 pcntl_waitpid($pid, $status);

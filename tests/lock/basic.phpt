@@ -10,7 +10,7 @@ require __DIR__ . '/../inc/server.inc';
 $redis = TestRedis::start(__FILE__);
 
 $a = new RLock('order:1001', $redis->opts(['ttl' => 5000]));
-$b = new RLock('order:1001', $redis->opts());
+$b = new RLock('order:1001', $redis->opts(['reentrant' => false])); // a rival, as if in another process
 var_dump($a->getName(), $a->getToken(), $a->getRemainingTtl(), $a->isAcquired());
 
 echo "-- a acquires\n";
@@ -26,7 +26,7 @@ echo "-- b is refused, a's key untouched\n";
 var_dump($b->acquire(), $b->getToken(), $b->release(), $b->extend());
 var_dump($redis->cmd('GET', 'rlock:{order:1001}') === $token);
 
-echo "-- acquire again while held keeps the token and refreshes the lease\n";
+echo "-- acquire again while held keeps the token, refreshes the lease and counts up\n";
 $redis->cmd('PEXPIRE', 'rlock:{order:1001}', '1000');
 var_dump($a->acquire(), $a->getToken() === $token, $redis->cmd('PTTL', 'rlock:{order:1001}') > 4000);
 
@@ -34,7 +34,8 @@ echo "-- extend\n";
 var_dump($a->extend(20000), $redis->cmd('PTTL', 'rlock:{order:1001}') > 19000);
 var_dump($a->extend(), $redis->cmd('PTTL', 'rlock:{order:1001}') <= 5000);
 
-echo "-- release\n";
+echo "-- release: the inner acquisition first, the lock stays\n";
+var_dump($a->release(), $redis->cmd('GET', 'rlock:{order:1001}') === $token);
 var_dump($a->release(), $redis->cmd('EXISTS', 'rlock:{order:1001}'), $a->release(), $a->getToken());
 
 echo "-- b now gets it with a fresh token; a's next acquisition gets another\n";
@@ -75,7 +76,7 @@ NULL
 bool(false)
 bool(false)
 bool(true)
--- acquire again while held keeps the token and refreshes the lease
+-- acquire again while held keeps the token, refreshes the lease and counts up
 bool(true)
 bool(true)
 bool(true)
@@ -84,7 +85,9 @@ bool(true)
 bool(true)
 bool(true)
 bool(true)
--- release
+-- release: the inner acquisition first, the lock stays
+bool(true)
+bool(true)
 bool(true)
 int(0)
 bool(false)

@@ -59,7 +59,7 @@ $cluster = TestRedisCluster::start(__FILE__);
 $bad = 0;
 foreach ($parts as $name) {
     $lock = new RLock($name, $cluster->opts(['fencing' => true, 'ttl' => 5000]));
-    $waiter = new RLock($name, $cluster->opts(['ttl' => 5000]));
+    $waiter = new RLock($name, $cluster->opts(['ttl' => 5000, 'reentrant' => false]));
     try {
         // taken, waited for (the queue key), handed over (the fence key), released
         $ok = $lock->acquire() && !$waiter->acquire(30) && $lock->release() && $waiter->acquire(100) && $waiter->release();

@@ -55,7 +55,7 @@ echo "-- acquire(), the lease runs out and another process takes the lock: synch
 $short = new RLock('order:10', $redis->opts(['ttl' => 100]));
 $short->acquire();
 await(fn() => $redis->cmd('EXISTS', 'rlock:{order:10}') === 0);
-$other = new RLock('order:10', $redis->opts());
+$other = new RLock('order:10', $redis->opts(['reentrant' => false]));
 $other->acquire();
 try {
     $short->synchronized(fn() => print("callback ran\n"), 1000);

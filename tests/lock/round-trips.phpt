@@ -45,7 +45,7 @@ for ($i = 0; $i < $n; $i++) {
 }
 echo "$n pairs: ", delta($before, commandstats($redis)), "\n";
 
-$other = new RLock('order:1', $redis->opts());
+$other = new RLock('order:1', $redis->opts(['reentrant' => false]));
 $lock->acquire();
 $before = commandstats($redis);
 $other->acquire();

@@ -29,7 +29,7 @@ try {
 var_dump($redis->cmd('EXISTS', $key), $lock->getToken());
 
 echo "-- someone else holds it: RLockTimeoutException after waitMs, callback not run\n";
-$other = new RLock('order:42', $redis->opts());
+$other = new RLock('order:42', $redis->opts(['reentrant' => false]));
 $other->acquire();
 $ran = false;
 $start = microtime(true);
@@ -46,7 +46,7 @@ var_dump($lock->acquire(150), microtime(true) - $start >= 0.15);
 $other->release();
 
 echo "-- the lease ran out inside the callback and was taken over: RLockLostException\n";
-$short = new RLock('order:42', $redis->opts(['ttl' => 100]));
+$short = new RLock('order:42', $redis->opts(['ttl' => 100, 'reentrant' => false]));
 try {
     var_dump($short->synchronized(function () use ($other) {
         usleep(250000);

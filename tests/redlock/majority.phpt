@@ -48,7 +48,7 @@ echo "masters holding our token: ", $three->holding('rlock:{order:1}', $lock->ge
 $ttl = $lock->getRemainingTtl();
 echo "remaining ttl within (9000, 10000]: ", var_export($ttl > 9000 && $ttl <= 10000, true), "\n";
 var_dump($lock->extend(20000), $lock->getRemainingTtl() > 19000);
-$other = new RLock('order:1', $three->opts());
+$other = new RLock('order:1', $three->opts(['reentrant' => false]));
 echo "second holder refused: ", var_export($other->acquire(), true), "\n";
 var_dump($lock->release());
 echo "masters holding it after release: ", $three->holding('rlock:{order:1}'), "\n";

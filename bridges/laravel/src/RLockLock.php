@@ -41,7 +41,8 @@ class RLockLock extends Lock
     public function __construct($name, $seconds, $owner = null, array $options = [])
     {
         parent::__construct($name, $seconds, $owner);
-        $this->options = $options;
+        // Laravel's locks are not reentrant: a second lock object of the name is a rival
+        $this->options = ['reentrant' => false] + $options;
         // locks of one name on other servers, or under another prefix, are other locks
         $this->where = serialize([$options['servers'] ?? ini_get('rlock.servers'),
             $options['cluster'] ?? null, $options['prefix'] ?? ini_get('rlock.prefix')]);

@@ -90,7 +90,7 @@ final class RLockStore implements BlockingStoreInterface
     {
         if (!$key->hasState($this->stateKey)) {
             $ttl = $key->getRemainingLifetime() ?? $this->initialTtl;
-            $key->setState($this->stateKey, new \RLock((string) $key, ['ttl' => $this->ms($ttl)] + $this->options));
+            $key->setState($this->stateKey, new \RLock((string) $key, ['ttl' => $this->ms($ttl), 'reentrant' => false] + $this->options));
             $key->markUnserializable(); // an RLock belongs to this process
         }
         return $key->getState($this->stateKey);
