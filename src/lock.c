@@ -442,6 +442,14 @@ ZEND_METHOD(RLock, synchronized)
 	}
 }
 
+/* Drops the object a static constructor made before it threw: the engine frees what a throwing
+ * call left in its return value, so that must not be the freed object. */
+static void discard(zval *return_value)
+{
+	zval_ptr_dtor(return_value);
+	ZVAL_NULL(return_value);
+}
+
 ZEND_METHOD(RLock, restore)
 {
 	zend_string *name, *token;
@@ -463,7 +471,7 @@ ZEND_METHOD(RLock, restore)
 	object_init_ex(return_value, rlock_ce_lock);
 	lock = RLOCK_OBJ(rlock_lock, Z_OBJ_P(return_value));
 	if (rlock_config_init(&lock->cfg, options, RLOCK_FOR_LOCK, 3) == FAILURE) {
-		zval_ptr_dtor(return_value);
+		discard(return_value);
 		RETURN_THROWS();
 	}
 	lock->cfg.fencing = false; /* the number is the first holder's to pass along: see docs/api.md */
@@ -472,7 +480,7 @@ ZEND_METHOD(RLock, restore)
 	outcome = rlock_lease_restore(lock);
 	if (outcome == RLOCK_LEASE_FAILED) {
 		throw_failure(lock);
-		zval_ptr_dtor(return_value);
+		discard(return_value);
 		RETURN_THROWS();
 	}
 	if (outcome == RLOCK_LEASE_TAKEN) {
