@@ -1,5 +1,5 @@
 /* This is a generated file, edit the .stub.php file instead.
- * Stub hash: 8b1cc72b8a7e5f500b4306d9daad8e90f9c9cc96 */
+ * Stub hash: 9c8e47310add1c0032e614faab109c361d3f024e */
 
 ZEND_BEGIN_ARG_INFO_EX(arginfo_class_RLock___construct, 0, 0, 1)
 	ZEND_ARG_TYPE_INFO(0, name, IS_STRING, 0)
@@ -9,6 +9,8 @@ ZEND_END_ARG_INFO()
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_RLock_acquire, 0, 0, _IS_BOOL, 0)
 	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, waitMs, IS_LONG, 0, "0")
 ZEND_END_ARG_INFO()
+
+#define arginfo_class_RLock_acquireRead arginfo_class_RLock_acquire
 
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_RLock_release, 0, 0, _IS_BOOL, 0)
 ZEND_END_ARG_INFO()
@@ -109,6 +111,7 @@ ZEND_END_ARG_INFO()
 
 ZEND_METHOD(RLock, __construct);
 ZEND_METHOD(RLock, acquire);
+ZEND_METHOD(RLock, acquireRead);
 ZEND_METHOD(RLock, release);
 ZEND_METHOD(RLock, extend);
 ZEND_METHOD(RLock, isAcquired);
@@ -139,6 +142,7 @@ ZEND_METHOD(RLockInProgressException, getRetryAfter);
 static const zend_function_entry class_RLock_methods[] = {
 	ZEND_ME(RLock, __construct, arginfo_class_RLock___construct, ZEND_ACC_PUBLIC)
 	ZEND_ME(RLock, acquire, arginfo_class_RLock_acquire, ZEND_ACC_PUBLIC)
+	ZEND_ME(RLock, acquireRead, arginfo_class_RLock_acquireRead, ZEND_ACC_PUBLIC)
 	ZEND_ME(RLock, release, arginfo_class_RLock_release, ZEND_ACC_PUBLIC)
 	ZEND_ME(RLock, extend, arginfo_class_RLock_extend, ZEND_ACC_PUBLIC)
 	ZEND_ME(RLock, isAcquired, arginfo_class_RLock_isAcquired, ZEND_ACC_PUBLIC)

@@ -120,7 +120,7 @@ static zend_result lease_watch(rlock_lock *lock)
 		return SUCCESS;
 	}
 	lock->watch_id = rlock_lease_watch_key(&lock->cfg, lock->keys[0], lock->token, ZSTR_VAL(lock->name),
-		lock->cfg.ttl, lock->cfg.throw_on_loss, &rlock_script_extend);
+		lock->cfg.ttl, lock->cfg.throw_on_loss, lock->reading ? &rlock_script_read_extend : &rlock_script_extend);
 	return lock->watch_id ? SUCCESS : FAILURE;
 }
 
@@ -211,6 +211,33 @@ static rlock_lease_outcome lease_checked(rlock_lock *lock, bool done)
 	if (!done) {
 		lease_mark_lost(lock);
 		return RLOCK_LEASE_BUSY;
+	}
+	return RLOCK_LEASE_TAKEN;
+}
+
+rlock_lease_outcome rlock_lease_change_mode(rlock_lock *lock, bool reading)
+{
+	rlock_lease_outcome outcome = lease_held_here(lock);
+
+	if (outcome != RLOCK_LEASE_TAKEN) {
+		return outcome;
+	}
+	lock->reading = reading;
+	outcome = lock->cfg.backend->refresh(lock);
+	if (outcome != RLOCK_LEASE_TAKEN) {
+		lock->reading = !reading; /* a promotion refused (other readers): still a reader */
+		if (reading && outcome == RLOCK_LEASE_BUSY) {
+			lease_mark_lost(lock); /* a demotion refused: another holds the lock, ours is gone */
+		}
+		return outcome;
+	}
+	if (lock->watch_id) {
+		/* renewed by the other mode's script from now on */
+		rlock_watchdog_unwatch(lock->watch_id);
+		lock->watch_id = 0;
+		if (lease_watch(lock) == FAILURE) {
+			return RLOCK_LEASE_FAILED;
+		}
 	}
 	return RLOCK_LEASE_TAKEN;
 }

@@ -14,6 +14,10 @@ rlock_lease_outcome rlock_lease_acquire(rlock_lock *lock, zend_long wait_ms);
 /* Owns the lease lock->token holds, if it does (another process took it): TAKEN, watched if
  * lock's config asks; BUSY when the token holds nothing. */
 rlock_lease_outcome rlock_lease_restore(rlock_lock *lock);
+/* Our lease turned into the other mode (lock->reading), one script: a writer demoted to a
+ * reader, or the only reader promoted to the writer. BUSY: a promotion refused while other
+ * readers hold it (still a reader), or a demotion of a lease that was lost (counted). */
+rlock_lease_outcome rlock_lease_change_mode(rlock_lock *lock, bool reading);
 /* BUSY when the lease was not ours any more (counted as lost). */
 rlock_lease_outcome rlock_lease_release(rlock_lock *lock);
 rlock_lease_outcome rlock_lease_extend(rlock_lock *lock, zend_long ttl_ms);

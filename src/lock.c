@@ -58,18 +58,32 @@ static int lock_join(rlock_lock *lock, rlock_lock *hold)
 	return 1;
 }
 
-/* 1: ours, 0: not within wait_ms, -1: thrown. */
-static int lock_acquire(rlock_lock *lock, zend_long wait_ms)
+/* The hold turned into the other mode: 1 done, 0 refused (a promotion while other readers
+ * hold it) or lost, -1 thrown. Not a new level: Symfony's promotion and demotion keep one lock. */
+static int lock_change_mode(rlock_lock *hold, bool reading)
 {
-	rlock_lock *hold = rlock_reentry_find(lock);
+	rlock_lease_outcome outcome = rlock_lease_change_mode(hold, reading);
+
+	if (outcome == RLOCK_LEASE_FAILED) {
+		throw_failure(hold);
+		return -1;
+	}
+	return outcome == RLOCK_LEASE_TAKEN;
+}
+
+/* This object's hold alone, no other object sharing it: its mode may change. */
+static bool hold_is_own(const rlock_lock *lock, const rlock_lock *hold)
+{
+	return hold == lock && hold->hold_levels == lock->levels;
+}
+
+/* A new lease, to read or to write: 1 ours, 0 not within wait_ms, -1 thrown. */
+static int lock_take(rlock_lock *lock, zend_long wait_ms, bool reading)
+{
 	rlock_lease_outcome outcome;
 
-	if (hold) {
-		int joined = lock_join(lock, hold);
-
-		if (joined != 0) {
-			return joined;
-		}
+	if (!rlock_lease_is_ours(lock)) {
+		lock->reading = reading;
 	}
 	outcome = rlock_lease_acquire(lock, wait_ms);
 	if (outcome == RLOCK_LEASE_FAILED) {
@@ -80,6 +94,38 @@ static int lock_acquire(rlock_lock *lock, zend_long wait_ms)
 		rlock_reentry_begin(lock);
 	}
 	return outcome == RLOCK_LEASE_TAKEN;
+}
+
+/* To write. A reader promotes itself, at once or never: only while it is the only reader (two
+ * readers waiting for each other to leave would wait forever). */
+static int lock_acquire(rlock_lock *lock, zend_long wait_ms)
+{
+	rlock_lock *hold = rlock_reentry_find(lock, false);
+	int joined;
+
+	if (hold && hold->reading) {
+		return hold_is_own(lock, hold) ? lock_change_mode(hold, false) : 0;
+	}
+	if (hold && (joined = lock_join(lock, hold)) != 0) {
+		return joined;
+	}
+	return lock_take(lock, wait_ms, false);
+}
+
+/* To read. A writer demotes itself when no other object shares its hold; else the read is one
+ * more level of this process's hold, whichever its mode. */
+static int lock_acquire_read(rlock_lock *lock, zend_long wait_ms)
+{
+	rlock_lock *hold = rlock_reentry_find(lock, true);
+	int joined;
+
+	if (hold && !hold->reading && hold_is_own(lock, hold) && (joined = lock_change_mode(hold, true)) != 0) {
+		return joined;
+	}
+	if (hold && (joined = lock_join(lock, hold)) != 0) {
+		return joined;
+	}
+	return lock_take(lock, wait_ms, true);
 }
 
 /* Gives the whole hold's lease back, at its last level: TAKEN when it was still ours. */
@@ -225,6 +271,33 @@ ZEND_METHOD(RLock, acquire)
 	RETURN_BOOL(got);
 }
 
+ZEND_METHOD(RLock, acquireRead)
+{
+	zend_long wait_ms = 0;
+	int got;
+
+	ZEND_PARSE_PARAMETERS_START(0, 1)
+		Z_PARAM_OPTIONAL
+		Z_PARAM_LONG(wait_ms)
+	ZEND_PARSE_PARAMETERS_END();
+
+	READY_LOCK(lock);
+	if (rlock_check_ms(wait_ms, 0, RLOCK_WAIT_MAX, 1) == FAILURE) {
+		RETURN_THROWS();
+	}
+	if (lock->cfg.master_count > 0) {
+		zend_throw_exception_ex(rlock_ce_exception, 0, "acquireRead() of lock \"%s\" is not available with "
+			"Redlock: independent masters cannot count one set of readers; use one server or \"cluster\"",
+			ZSTR_VAL(lock->name));
+		RETURN_THROWS();
+	}
+	got = lock_acquire_read(lock, wait_ms);
+	if (got < 0) {
+		RETURN_THROWS();
+	}
+	RETURN_BOOL(got);
+}
+
 ZEND_METHOD(RLock, release)
 {
 	int released;
@@ -345,8 +418,8 @@ ZEND_METHOD(RLock, getFencingToken)
 	ZEND_PARSE_PARAMETERS_NONE();
 	INITIALIZED_LOCK(lock);
 	hold = rlock_reentry_current(lock);
-	if (!lock->cfg.fencing || !hold) {
-		RETURN_NULL();
+	if (!lock->cfg.fencing || !hold || hold->reading) {
+		RETURN_NULL(); /* readers get no number: they do not write */
 	}
 	RETURN_LONG(hold->fence);
 }
@@ -389,6 +462,11 @@ static bool begin_section(rlock_lock *lock, zend_long wait_ms)
 	zend_long ms;
 	int got;
 
+	if (hold && hold->reading) {
+		zend_throw_exception_ex(rlock_ce_exception, 0, "synchronized() needs to write, and lock \"%s\" is held "
+			"for reading by this process: acquire() it first, or release it", ZSTR_VAL(lock->name));
+		return false;
+	}
 	if (hold) {
 		if (!lock_remaining(lock, &ms)) {
 			return false;

@@ -19,6 +19,7 @@ struct rlock_lock {
 	uint64_t watch_id;        /* the watchdog's handle on this lease, 0 when not watched */
 	bool held;                /* our token held the key when we last looked */
 	bool lost;                /* the last hold ended by expiry or takeover */
+	bool reading;             /* the hold is a reader's lease, shared with other readers */
 	pid_t owner_pid;          /* the process that acquired it; no other may free it */
 	/* Reentrancy (src/reentry.c): one hold, counted over the objects that share it. */
 	int levels;               /* acquisitions through this object not yet released */

@@ -34,14 +34,14 @@ rlock_lock *rlock_reentry_current(rlock_lock *lock)
 	return rlock_lease_is_ours(lock) ? lock : NULL;
 }
 
-/* A hold other took itself, that lock may share. */
-static bool shares(rlock_lock *lock, rlock_lock *other)
+/* A hold other took itself, that lock may share: to read, any; to write, a writer's. */
+static bool shares(rlock_lock *lock, rlock_lock *other, bool reading)
 {
-	return other->cfg.reentrant && other->fiber == current_fiber() && hold_alive(other, other->hold_id)
+	return (reading || !other->reading) && other->cfg.reentrant && other->fiber == current_fiber() && hold_alive(other, other->hold_id)
 		&& zend_string_equals(other->keys[0], lock->keys[0]) && rlock_config_same_servers(&other->cfg, &lock->cfg);
 }
 
-rlock_lock *rlock_reentry_find(rlock_lock *lock)
+rlock_lock *rlock_reentry_find(rlock_lock *lock, bool reading)
 {
 	rlock_lock *hold = rlock_reentry_current(lock);
 
@@ -49,11 +49,11 @@ rlock_lock *rlock_reentry_find(rlock_lock *lock)
 		return hold;
 	}
 	/* its own hold first: a host whose levels its guests still count */
-	if (shares(lock, lock)) {
+	if (shares(lock, lock, reading)) {
 		return lock;
 	}
 	for (hold = RLOCK_G(held_head); hold; hold = hold->next_held) {
-		if (shares(lock, hold)) {
+		if (shares(lock, hold, reading)) {
 			return hold;
 		}
 	}

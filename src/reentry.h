@@ -9,10 +9,11 @@
  * when this object holds no level of a live hold. */
 rlock_lock *rlock_reentry_current(rlock_lock *lock);
 
-/* The hold a new acquisition through lock joins: its current one, or — lock being reentrant —
- * a hold of this process and fiber for the same key on the same servers, taken by a reentrant
- * object. NULL: a new lease is needed. Asks nothing of Redis. */
-rlock_lock *rlock_reentry_find(rlock_lock *lock);
+/* The hold a new acquisition through lock (to read, or to write) joins: its current one, of
+ * either mode, or — lock being reentrant — a hold of this process and fiber for the same key on
+ * the same servers, taken by a reentrant object: to read, of either mode; to write, a writer's.
+ * NULL: a new lease is needed. Asks nothing of Redis. */
+rlock_lock *rlock_reentry_find(rlock_lock *lock, bool reading);
 
 /* lock just took a lease of its own: level 1 of a new hold. */
 void rlock_reentry_begin(rlock_lock *lock);

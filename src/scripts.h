@@ -23,6 +23,12 @@ extern rlock_script rlock_script_leave;
 extern rlock_script rlock_script_extend;
 /* ARGV token: our remaining ms (PTTL), or -2 when our token does not hold it. */
 extern rlock_script rlock_script_remaining;
+/* The same four for a reader's lease (src/lua/read-*.lua): readers share the lock, a writer waits
+ * for them, and a waiting writer keeps new readers out. */
+extern rlock_script rlock_script_read_acquire;
+extern rlock_script rlock_script_read_release;
+extern rlock_script rlock_script_read_extend;
+extern rlock_script rlock_script_read_remaining;
 
 /* Redlock, on each master: KEYS lock, waiters (see src/lua/). */
 extern rlock_script rlock_script_redlock_acquire;

@@ -101,31 +101,64 @@
 	"  return false\n" \
 	"end\n"
 
-/* src/lua/queue.lua, included by acquire.lua, leave.lua, release.lua */
+/* src/lua/queue.lua, included by acquire.lua, leave.lua, read-acquire.lua, read-release.lua, release.lua */
 #define RLOCK_LUA_FRAGMENT_QUEUE \
 	"local function now_us()\n" \
 	"  local t = redis.call('TIME')\n" \
 	"  return t[1] * 1000000 + t[2]\n" \
 	"end\n" \
+	"local function now_ms()\n" \
+	"  return math.floor(now_us() / 1000)\n" \
+	"end\n" \
+	"local READERS = {}\n" \
+	"local function holder_of()\n" \
+	"  local holder = redis.pcall('GET', lock)\n" \
+	"  if type(holder) ~= 'table' then return holder end\n" \
+	"  redis.call('ZREMRANGEBYSCORE', lock, '-inf', now_ms())\n" \
+	"  if redis.call('EXISTS', lock) == 0 then return false end\n" \
+	"  return READERS\n" \
+	"end\n" \
+	"local function holder_ms(holder)\n" \
+	"  if holder ~= READERS then return redis.call('PTTL', lock) end\n" \
+	"  local first = redis.call('ZRANGE', lock, 0, 0, 'WITHSCORES')\n" \
+	"  return math.max(1, first[2] - now_ms())\n" \
+	"end\n" \
+	"local function add_reader(token, ttl)\n" \
+	"  redis.call('ZADD', lock, now_ms() + ttl, token)\n" \
+	"  if redis.call('PTTL', lock) < tonumber(ttl) then redis.call('PEXPIRE', lock, ttl) end\n" \
+	"end\n" \
 	"local function new_fence(wanted)\n" \
 	"  if wanted == '1' and fence then return redis.call('INCR', fence) end\n" \
 	"  return 0\n" \
 	"end\n" \
-	"local function pass_on()\n" \
+	"local function pass_on(readers_hold)\n" \
 	"  local now\n" \
+	"  local readers = 0\n" \
 	"  while true do\n" \
 	"    local line = redis.call('ZRANGE', queue, 0, 4, 'WITHSCORES')\n" \
 	"    for i = 1, math.min(#line, 8), 2 do\n" \
 	"      local waiter = line[i]\n" \
-	"      redis.call('ZREM', queue, waiter)\n" \
-	"      local channel, token, ttl, ms, f = string.match(waiter, '^(.-)|(.-)|(%d+)|(%d+)|([01])$')\n" \
+	"      local channel, token, ttl, ms, f = string.match(waiter, '^(.-)|(.-)|(%d+)|(%d+)|([01r])$')\n" \
 	"      now = now or now_us()\n" \
-	"      if channel and line[i + 1] + ms * 1000 > now then\n" \
+	"      local alive = channel and line[i + 1] + ms * 1000 > now\n" \
+	"      if alive and f ~= 'r' and (readers_hold or readers > 0) then return readers > 0 end\n" \
+	"      redis.call('ZREM', queue, waiter)\n" \
+	"      if alive and f == 'r' then\n" \
+	"        if readers == 0 and not readers_hold and redis.call('TYPE', lock).ok == 'string' then\n" \
+	"          redis.call('DEL', lock)\n" \
+	"        end\n" \
+	"        add_reader(token, ttl)\n" \
+	"        if redis.call('PUBLISH', channel, token .. '|0') > 0 then\n" \
+	"          readers = readers + 1\n" \
+	"        else\n" \
+	"          redis.call('ZREM', lock, token)\n" \
+	"        end\n" \
+	"      elseif alive then\n" \
 	"        redis.call('SET', lock, token, 'PX', ttl)\n" \
 	"        if redis.call('PUBLISH', channel, token .. '|' .. new_fence(f)) > 0 then return true end\n" \
 	"      end\n" \
 	"    end\n" \
-	"    if #line < 10 then return false end\n" \
+	"    if #line < 10 then return readers > 0 end\n" \
 	"  end\n" \
 	"end\n"
 
@@ -152,10 +185,14 @@
 	"local lock, queue, fence = KEYS[1], KEYS[2], KEYS[3]\n" \
 	RLOCK_LUA_FRAGMENT_QUEUE \
 	"local token, waiter = ARGV[1], ARGV[3]\n" \
-	"local holder = redis.call('GET', lock)\n" \
+	"local holder = holder_of()\n" \
+	"if holder == READERS and redis.call('ZSCORE', lock, token) and redis.call('ZCARD', lock) == 1 then\n" \
+	"  redis.call('SET', lock, token, 'PX', ARGV[2])\n" \
+	"  return {1, new_fence(ARGV[6])}\n" \
+	"end\n" \
 	"if holder == false and ARGV[5] == '1' and redis.call('EXISTS', queue) == 1 then\n" \
-	"  if not pass_on() then redis.call('DEL', lock) end\n" \
-	"  holder = redis.call('GET', lock)\n" \
+	"  if not pass_on(false) then redis.call('DEL', lock) end\n" \
+	"  holder = holder_of()\n" \
 	"end\n" \
 	"if holder == token then\n" \
 	"  redis.call('PEXPIRE', lock, ARGV[2])\n" \
@@ -173,7 +210,7 @@
 	"    redis.call('PEXPIRE', queue, ARGV[4])\n" \
 	"  end\n" \
 	"end\n" \
-	"return {0, redis.call('PTTL', lock)}\n"
+	"return {0, holder_ms(holder)}\n"
 
 /* src/lua/claim-renew.lua */
 #define RLOCK_LUA_CLAIM_RENEW \
@@ -209,7 +246,7 @@
 
 /* src/lua/extend.lua */
 #define RLOCK_LUA_EXTEND \
-	"if redis.call('GET', KEYS[1]) == ARGV[1] then\n" \
+	"if redis.pcall('GET', KEYS[1]) == ARGV[1] then\n" \
 	"  return redis.call('PEXPIRE', KEYS[1], ARGV[2])\n" \
 	"end\n" \
 	"return 0\n"
@@ -230,14 +267,17 @@
 #define RLOCK_LUA_LEAVE \
 	"local lock, queue, fence = KEYS[1], KEYS[2], KEYS[3]\n" \
 	RLOCK_LUA_FRAGMENT_QUEUE \
-	"if redis.call('GET', lock) == ARGV[1] then\n" \
+	"local holder = holder_of()\n" \
+	"if holder == ARGV[1] or (holder == READERS and redis.call('ZSCORE', lock, ARGV[1])) then\n" \
 	"  redis.call('ZREM', queue, ARGV[2])\n" \
-	"  return {1, ARGV[3] == '1' and tonumber(redis.call('GET', fence) or 0) or 0}\n" \
+	"  return {1, holder == ARGV[1] and ARGV[3] == '1' and tonumber(redis.call('GET', fence) or 0) or 0}\n" \
 	"end\n" \
 	"local first = redis.call('ZRANGE', queue, 0, 0)[1] == ARGV[2]\n" \
 	"redis.call('ZREM', queue, ARGV[2])\n" \
-	"if first and redis.call('EXISTS', lock) == 0 and redis.call('EXISTS', queue) == 1 then\n" \
-	"  if not pass_on() then redis.call('DEL', lock) end\n" \
+	"if first and holder == READERS then\n" \
+	"  pass_on(true)\n" \
+	"elseif first and holder == false and redis.call('EXISTS', queue) == 1 then\n" \
+	"  if not pass_on(false) then redis.call('DEL', lock) end\n" \
 	"end\n" \
 	"return {0, 0}\n"
 
@@ -375,6 +415,70 @@
 	"store()\n" \
 	"return mine and 1 or 0\n"
 
+/* src/lua/read-acquire.lua */
+#define RLOCK_LUA_READ_ACQUIRE \
+	"local lock, queue, fence = KEYS[1], KEYS[2], KEYS[3]\n" \
+	RLOCK_LUA_FRAGMENT_QUEUE \
+	"local token, ttl, waiter = ARGV[1], ARGV[2], ARGV[3]\n" \
+	"local holder = holder_of()\n" \
+	"if holder == token then\n" \
+	"  redis.call('DEL', lock)\n" \
+	"  add_reader(token, ttl)\n" \
+	"  pass_on(true)\n" \
+	"  return {1, 0}\n" \
+	"end\n" \
+	"if holder == false and ARGV[5] == '1' and redis.call('EXISTS', queue) == 1 then\n" \
+	"  if not pass_on(false) then redis.call('DEL', lock) end\n" \
+	"  holder = holder_of()\n" \
+	"end\n" \
+	"if holder == READERS then\n" \
+	"  pass_on(true)\n" \
+	"end\n" \
+	"local reading = holder == READERS and redis.call('ZSCORE', lock, token)\n" \
+	"if reading or holder == false or (holder == READERS and redis.call('EXISTS', queue) == 0) then\n" \
+	"  add_reader(token, ttl)\n" \
+	"  if waiter ~= '' then redis.call('ZREM', queue, waiter) end\n" \
+	"  return {1, 0}\n" \
+	"end\n" \
+	"if waiter ~= '' then\n" \
+	"  redis.call('ZADD', queue, 'NX', now_us(), waiter)\n" \
+	"  if redis.call('PTTL', queue) < tonumber(ARGV[4]) then\n" \
+	"    redis.call('PEXPIRE', queue, ARGV[4])\n" \
+	"  end\n" \
+	"end\n" \
+	"return {0, holder_ms(holder)}\n"
+
+/* src/lua/read-extend.lua */
+#define RLOCK_LUA_READ_EXTEND \
+	"local ends = redis.pcall('ZSCORE', KEYS[1], ARGV[1])\n" \
+	"if type(ends) ~= 'string' then return 0 end\n" \
+	"local t = redis.call('TIME')\n" \
+	"local now = t[1] * 1000 + math.floor(t[2] / 1000)\n" \
+	"if tonumber(ends) <= now then return 0 end\n" \
+	"redis.call('ZADD', KEYS[1], now + ARGV[2], ARGV[1])\n" \
+	"if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end\n" \
+	"return 1\n"
+
+/* src/lua/read-release.lua */
+#define RLOCK_LUA_READ_RELEASE \
+	"local lock, queue, fence = KEYS[1], KEYS[2], KEYS[3]\n" \
+	RLOCK_LUA_FRAGMENT_QUEUE \
+	"local ends = redis.pcall('ZSCORE', lock, ARGV[1])\n" \
+	"if type(ends) ~= 'string' then return 0 end\n" \
+	"redis.call('ZREM', lock, ARGV[1])\n" \
+	"if holder_of() == false and not pass_on(false) then redis.call('DEL', lock) end\n" \
+	"if tonumber(ends) <= now_ms() then return 0 end\n" \
+	"return 1\n"
+
+/* src/lua/read-remaining.lua */
+#define RLOCK_LUA_READ_REMAINING \
+	"local ends = redis.pcall('ZSCORE', KEYS[1], ARGV[1])\n" \
+	"if type(ends) ~= 'string' then return -2 end\n" \
+	"local t = redis.call('TIME')\n" \
+	"local left = tonumber(ends) - (t[1] * 1000 + math.floor(t[2] / 1000))\n" \
+	"if left <= 0 then return -2 end\n" \
+	"return left\n"
+
 /* src/lua/redlock-acquire.lua */
 #define RLOCK_LUA_REDLOCK_ACQUIRE \
 	"local holder = redis.call('GET', KEYS[1])\n" \
@@ -407,14 +511,14 @@
 /* src/lua/release.lua */
 #define RLOCK_LUA_RELEASE \
 	"local lock, queue, fence = KEYS[1], KEYS[2], KEYS[3]\n" \
-	"if redis.call('GET', lock) ~= ARGV[1] then return 0 end\n" \
+	"if redis.pcall('GET', lock) ~= ARGV[1] then return 0 end\n" \
 	RLOCK_LUA_FRAGMENT_QUEUE \
-	"if not pass_on() then redis.call('DEL', lock) end\n" \
+	"if not pass_on(false) then redis.call('DEL', lock) end\n" \
 	"return 1\n"
 
 /* src/lua/remaining.lua */
 #define RLOCK_LUA_REMAINING \
-	"if redis.call('GET', KEYS[1]) == ARGV[1] then\n" \
+	"if redis.pcall('GET', KEYS[1]) == ARGV[1] then\n" \
 	"  return redis.call('PTTL', KEYS[1])\n" \
 	"end\n" \
 	"return -2\n"
@@ -435,6 +539,10 @@
 	X(permits_extend, RLOCK_LUA_PERMITS_EXTEND) \
 	X(permits_leave, RLOCK_LUA_PERMITS_LEAVE) \
 	X(permits_release, RLOCK_LUA_PERMITS_RELEASE) \
+	X(read_acquire, RLOCK_LUA_READ_ACQUIRE) \
+	X(read_extend, RLOCK_LUA_READ_EXTEND) \
+	X(read_release, RLOCK_LUA_READ_RELEASE) \
+	X(read_remaining, RLOCK_LUA_READ_REMAINING) \
 	X(redlock_acquire, RLOCK_LUA_REDLOCK_ACQUIRE) \
 	X(redlock_raise, RLOCK_LUA_REDLOCK_RAISE) \
 	X(redlock_release, RLOCK_LUA_REDLOCK_RELEASE) \

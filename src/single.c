@@ -58,6 +58,12 @@ static void lease_defer(rlock_lock *lock, rlock_script *script, int extra_argc, 
 	rlock_script_defer(lock->cfg.conn, script, LEASE_KEYS, lock->keys, argc, argv, argvlen);
 }
 
+/* The script for what the lock holds: write (the lock itself) or read (a reader's lease). */
+static rlock_script *for_mode(const rlock_lock *lock, rlock_script *write, rlock_script *read)
+{
+	return lock->reading ? read : write;
+}
+
 /* An integer reply, or false on failure or an unexpected reply. */
 static bool lease_run_int(rlock_lock *lock, rlock_script *script, int numkeys,
 	int extra_argc, const char **extra, const size_t *extra_len, zend_long *out)
@@ -72,8 +78,8 @@ static rlock_lease_outcome lease_pair_reply(rlock_lock *lock, redisReply *reply,
 	return rlock_answer_pair(&lock->cfg, reply, "lock script", number);
 }
 
-/* The acquire script. Taken: lock->fence is set. Busy: *holder_ttl is the
- * holder's remaining ms. waiter "" does not queue. */
+/* The acquire script (to read, when lock->reading). Taken: lock->fence is set. Busy:
+ * *holder_ttl is the ms until the holder's lease ends. waiter "" does not queue. */
 static rlock_lease_outcome lease_attempt(rlock_lock *lock, const char *waiter, zend_long place_ms,
 	zend_long *holder_ttl)
 {
@@ -85,7 +91,9 @@ static rlock_lease_outcome lease_attempt(rlock_lock *lock, const char *waiter, z
 
 	argvlen[0] = snprintf(ttl, sizeof(ttl), ZEND_LONG_FMT, lock->cfg.ttl);
 	argvlen[2] = snprintf(place, sizeof(place), ZEND_LONG_FMT, place_ms);
-	outcome = lease_pair_reply(lock, lease_run(lock, &rlock_script_acquire, LEASE_KEYS, 5, argv, argvlen), &number);
+	outcome = lease_pair_reply(lock,
+		lease_run(lock, for_mode(lock, &rlock_script_acquire, &rlock_script_read_acquire), LEASE_KEYS, 5, argv, argvlen),
+		&number);
 	if (outcome == RLOCK_LEASE_TAKEN) {
 		lock->fence = number;
 	} else if (outcome == RLOCK_LEASE_BUSY) {
@@ -131,7 +139,8 @@ static rlock_lease_outcome lease_set_nx(rlock_lock *lock)
 
 static bool single_release(rlock_lock *lock, zend_long *released)
 {
-	return lease_run_int(lock, &rlock_script_release, LEASE_KEYS, 0, NULL, NULL, released);
+	return lease_run_int(lock, for_mode(lock, &rlock_script_release, &rlock_script_read_release), LEASE_KEYS, 0, NULL,
+		NULL, released);
 }
 
 /* Leaves the wait queue at our deadline; the lock may have been handed to us meanwhile. */
@@ -166,7 +175,7 @@ static void lease_abandon(rlock_lock *lock, const char *waiter)
 
 			lease_defer(lock, &rlock_script_leave, 2, argv, argvlen);
 		}
-		lease_defer(lock, &rlock_script_release, 0, NULL, NULL);
+		lease_defer(lock, for_mode(lock, &rlock_script_release, &rlock_script_read_release), 0, NULL, NULL);
 		return;
 	}
 	if (*waiter) {
@@ -180,10 +189,12 @@ static void single_abandon(rlock_lock *lock)
 	lease_abandon(lock, "");
 }
 
-/* fair: never jump the queue; fencing: the number comes with the lock (the script does both) */
+/* fair: never jump the queue; fencing: the number comes with the lock; reading: readers share
+ * it (the script does all three) */
 static rlock_lease_outcome single_take(rlock_lock *lock)
 {
-	rlock_lease_outcome outcome = lock->cfg.fair || lock->cfg.fencing ? single_refresh(lock) : lease_set_nx(lock);
+	rlock_lease_outcome outcome = lock->cfg.fair || lock->cfg.fencing || lock->reading
+		? single_refresh(lock) : lease_set_nx(lock);
 
 	if (outcome == RLOCK_LEASE_FAILED) {
 		lease_abandon(lock, "");
@@ -204,8 +215,8 @@ static rlock_try lease_try_queued(void *self, const char *channel, zend_long *ho
 	lease_try *t = self;
 	rlock_lock *lock = t->lock;
 
-	snprintf(t->waiter, sizeof(t->waiter), "%s|%s|" ZEND_LONG_FMT "|" ZEND_LONG_FMT "|%d", channel,
-		lock->token, lock->cfg.ttl, t->place_ms, lock->cfg.fencing ? 1 : 0);
+	snprintf(t->waiter, sizeof(t->waiter), "%s|%s|" ZEND_LONG_FMT "|" ZEND_LONG_FMT "|%c", channel,
+		lock->token, lock->cfg.ttl, t->place_ms, lock->reading ? 'r' : lock->cfg.fencing ? '1' : '0');
 	t->outcome = lease_attempt(lock, t->waiter, t->place_ms, holder_ms);
 	if (t->outcome == RLOCK_LEASE_FAILED) {
 		lease_abandon(lock, t->waiter);
@@ -248,12 +259,14 @@ static bool single_extend(rlock_lock *lock, zend_long ttl_ms, zend_long *extende
 	size_t argvlen[1];
 
 	argvlen[0] = snprintf(ttl, sizeof(ttl), ZEND_LONG_FMT, ttl_ms);
-	return lease_run_int(lock, &rlock_script_extend, 1, 1, argv, argvlen, extended);
+	return lease_run_int(lock, for_mode(lock, &rlock_script_extend, &rlock_script_read_extend), 1, 1, argv, argvlen,
+		extended);
 }
 
 static bool single_remaining(rlock_lock *lock, zend_long *ms)
 {
-	return lease_run_int(lock, &rlock_script_remaining, 1, 0, NULL, NULL, ms);
+	return lease_run_int(lock, for_mode(lock, &rlock_script_remaining, &rlock_script_read_remaining), 1, 0, NULL, NULL,
+		ms);
 }
 
 static bool single_delete(rlock_config *cfg, zend_string *key, bool *deleted)

@@ -32,6 +32,14 @@ final class RLock
     public function acquire(int $waitMs = 0): bool {}
 
     /**
+     * Takes the lock to read: many readers, or one writer. $waitMs as for acquire(); a
+     * writer in line keeps new readers out. Each reader has its own lease; release() gives
+     * it back. On an object holding the lock to write (and shared with no other), demotes
+     * it; acquire() on the only reader promotes it, at once or not at all. Not with Redlock.
+     */
+    public function acquireRead(int $waitMs = 0): bool {}
+
+    /**
      * Gives back one acquisition; the lock is freed at the last. False if it was lost
      * or not held through this object.
      */

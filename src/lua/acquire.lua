@@ -1,15 +1,20 @@
 -- KEYS: lock, queue, fence. ARGV: token, ttl, waiter ("" = do not queue), the waiter's ms,
--- fair, fencing ("1"/"0"). {1, fence} when the lock is ours (taken, or already ours: a retry
--- is safe and keeps its fencing token), else {0, the holder's remaining ms}.
+-- fair, fencing ("1"/"0"). {1, fence} when the lock is ours (taken, already ours: a retry is
+-- safe and keeps its fencing token, or promoted: we were its only reader), else {0, the ms
+-- until the holder's lease ends}.
 local lock, queue, fence = KEYS[1], KEYS[2], KEYS[3]
 -- include: queue.lua
 local token, waiter = ARGV[1], ARGV[3]
-local holder = redis.call('GET', lock)
+local holder = holder_of()
+if holder == READERS and redis.call('ZSCORE', lock, token) and redis.call('ZCARD', lock) == 1 then
+  redis.call('SET', lock, token, 'PX', ARGV[2])
+  return {1, new_fence(ARGV[6])}
+end
 -- fair: a lock left free (a lease ran out) still goes to the longest waiter
 if holder == false and ARGV[5] == '1' and redis.call('EXISTS', queue) == 1 then
   -- the first in line may be us
-  if not pass_on() then redis.call('DEL', lock) end
-  holder = redis.call('GET', lock)
+  if not pass_on(false) then redis.call('DEL', lock) end
+  holder = holder_of()
 end
 if holder == token then
   redis.call('PEXPIRE', lock, ARGV[2])
@@ -28,4 +33,4 @@ if waiter ~= '' then
     redis.call('PEXPIRE', queue, ARGV[4])
   end
 end
-return {0, redis.call('PTTL', lock)}
+return {0, holder_ms(holder)}
