@@ -30,22 +30,34 @@ var_dump($lock->get(), strlen($lock->owner()) > 0, $redis->cmd('PTTL', 'rlock:{o
 var_dump($cache->lock('order:1', 10)->get(), $cache->forever('k', 'v'), $cache->get('k'));
 var_dump($lock->release(), $redis->cmd('EXISTS', 'rlock:{order:1}'));
 
-echo "-- restoreLock: in this worker it releases; elsewhere only forceRelease can\n";
+echo "-- restoreLock: in this worker, and in another process with the owner the lock was given\n";
 $lock = $cache->lock('job:7', 30);
 $lock->get();
 var_dump($cache->restoreLock('job:7', $lock->owner())->release(), $redis->cmd('EXISTS', 'rlock:{job:7}'));
-$lock = $cache->lock('job:8', 30);
-$lock->get();
-$owner = $lock->owner();
-[, $out] = run_php('<?php
+// Each step a process of its own, as a web request and the queue workers that finish its job.
+$step = fn(string $code) => trim(run_php('<?php
 require "/usr/share/php/Illuminate/Cache/autoload.php";
 require ' . var_export(__DIR__ . '/../inc/bridges.inc', true) . ';
 bridge_autoload("laravel");
 $cache = new Illuminate\Cache\Repository(new RLock\Bridge\Laravel\RLockStore(new Illuminate\Cache\ArrayStore(), ["servers" => ' . var_export($redis->uri(), true) . ']));
-$restored = $cache->restoreLock("job:8", ' . var_export($owner, true) . ');
-var_dump($restored->release());
-$restored->forceRelease();');
-echo trim($out), ", after forceRelease: ", $redis->cmd('EXISTS', 'rlock:{job:8}'), "\n";
+' . $code)[1]);
+$owner = $step('$lock = $cache->lock("job:8", 30); $lock->get(); echo $lock->owner();');
+echo "the request's owner is rlock's token: ", var_export($redis->cmd('GET', 'rlock:{job:8}') === $owner, true), "\n";
+echo "another process: ", $step('$r = $cache->restoreLock("job:8", ' . var_export($owner, true) . ');
+echo json_encode(["isOwnedBy" => $r->isOwnedBy(' . var_export($owner, true) . '), "ofCurrentProcess" => $r->isOwnedByCurrentProcess(),
+    "other owner" => $cache->restoreLock("job:8", str_repeat("0", 32))->release(), "refresh" => $r->refresh(60), "get" => $r->get()]);'),
+    ", lease after refresh(60): ", var_export($redis->cmd('PTTL', 'rlock:{job:8}') > 50000, true), "\n";
+echo "a third releases it: ", $step('var_dump($cache->restoreLock("job:8", ' . var_export($owner, true) . ')->release());'),
+    ", held after: ", $redis->cmd('EXISTS', 'rlock:{job:8}'), "\n";
+
+echo "-- ShouldBeUnique: the web request's lock (uniqueFor 0) lasts until the queue worker lets it go\n";
+// what Illuminate\Bus\UniqueLock does: acquire lock($key, $uniqueFor)->get(), release lock($key)->forceRelease()
+$unique = 'laravel_unique_job:App\\Jobs\\SendInvoice:42';
+$dispatch = fn() => $step('var_dump($cache->lock(' . var_export($unique, true) . ', 0)->get());');
+echo "first dispatch: ", $dispatch(), ", a duplicate after that request ended: ", $dispatch();
+echo ", the worker runs the job: ", $step('$cache->lock(' . var_export($unique, true) . ')->forceRelease(); echo "released";'),
+    ", dispatched again: ", $dispatch(), "\n";
+$cache->lock($unique)->forceRelease();
 
 echo "-- block() is woken by the release, without polling\n";
 $pid = fork_child(function () use ($redis) {
@@ -88,10 +100,10 @@ echo "LockTimeoutException at the 1 s deadline: ",
     is_numeric($took) && $took >= 0.99 && $took < time_limit(3.0, 6.0) ? 'yes' : "no ($took)", "\n";
 $held->release();
 
-echo "-- seconds = 0: held until released, kept alive by the watchdog\n";
+echo "-- seconds = 0: held until released (rlock's longest lease, 7 days, for a holder that crashed)\n";
 $forever = $cache->lock('nightly', 0);
 $forever->get();
-var_dump($redis->cmd('PTTL', 'rlock:{nightly}') > 0, $forever->release());
+var_dump($redis->cmd('PTTL', 'rlock:{nightly}') > 86400000, $forever->release());
 
 echo "-- 8 processes, block(), one counter\n";
 $rounds = scaled(30, 4);
@@ -128,16 +140,20 @@ bool(true)
 string(1) "v"
 bool(true)
 int(0)
--- restoreLock: in this worker it releases; elsewhere only forceRelease can
+-- restoreLock: in this worker, and in another process with the owner the lock was given
 bool(true)
 int(0)
-bool(false), after forceRelease: 0
+the request's owner is rlock's token: true
+another process: {"isOwnedBy":true,"ofCurrentProcess":true,"other owner":false,"refresh":true,"get":false}, lease after refresh(60): true
+a third releases it: bool(true), held after: 0
+-- ShouldBeUnique: the web request's lock (uniqueFor 0) lasts until the queue worker lets it go
+first dispatch: bool(true), a duplicate after that request ended: bool(false), the worker runs the job: released, dispatched again: bool(true)
 -- block() is woken by the release, without polling
 blocked, then ran
 waited for the release: true, commands meanwhile (no poll): true
 -- block() gives up at its deadline
 LockTimeoutException at the 1 s deadline: yes
--- seconds = 0: held until released, kept alive by the watchdog
+-- seconds = 0: held until released (rlock's longest lease, 7 days, for a holder that crashed)
 bool(true)
 bool(true)
 -- 8 processes, block(), one counter

@@ -298,8 +298,8 @@ final class LaravelLockTest extends TestCase
 
     public function testUntilReleasedLocksAreRenewedByTheWatchdog(): void
     {
-        $cache = $this->cache(['ttl' => 1000]);
-        $lock = $cache->lock('nightly'); // seconds = 0
+        $cache = $this->cache(['ttl' => 1000, 'auto_release' => true]);
+        $lock = $cache->lock('nightly'); // seconds = 0, released at request end: the watchdog keeps it meanwhile
         $this->assertTrue($lock->get());
         usleep(2500000); // 2.5 leases
         $this->assertGreaterThan(0, $this->redis->cmd('PTTL', 'rlock:{nightly}'), 'kept alive');
@@ -337,17 +337,38 @@ final class LaravelLockTest extends TestCase
         $this->assertTrue($cache->lock('tick:4')->isLocked());
     }
 
-    public function testRequestEndReleasesUntilReleasedLocksAndWhatAutoReleaseSays(): void
+    public function testUntilReleasedOutlivesTheRequestAndAutoReleaseSaysOtherwise(): void
     {
         $this->inChild('$cache->lock("forever")->get();');
-        $this->assertSame(0, $this->redis->cmd('EXISTS', 'rlock:{forever}'), 'seconds = 0: released at request end');
+        $this->assertGreaterThan(86400000, $this->redis->cmd('PTTL', 'rlock:{forever}'),
+            'seconds = 0: held past the request, until released (7 days at most)');
+        $this->inChild('$cache->lock("forever")->forceRelease();');
 
         $this->inChild('$cache->lock("cooldown", 30)->get();', false, ['auto_release' => true]);
-        $this->assertSame(0, $this->redis->cmd('EXISTS', 'rlock:{cooldown}'), 'auto_release on: released too');
+        $this->assertSame(0, $this->redis->cmd('EXISTS', 'rlock:{cooldown}'), 'auto_release on: released at request end');
 
-        $this->inChild('$cache->lock("forever", 0)->get();', false, ['auto_release' => false, 'ttl' => 5000]);
-        $ttl = $this->redis->cmd('PTTL', 'rlock:{forever}');
-        $this->assertTrue($ttl > 0 && $ttl <= 5000, "auto_release off: the lease runs out by itself ($ttl ms)");
+        $this->inChild('$cache->lock("forever", 0)->get();', false, ['auto_release' => true]);
+        $this->assertSame(0, $this->redis->cmd('EXISTS', 'rlock:{forever}'), 'auto_release on: seconds = 0 too');
+    }
+
+    public function testTheOwnerIsTheTokenAndOwnsTheLockInAnotherProcess(): void
+    {
+        $owner = $this->inChild('$lock = $cache->lock("invoice:9", 30); $lock->get(); echo $lock->owner();', true);
+        $this->assertSame($owner, $this->redis->cmd('GET', 'rlock:{invoice:9}'));
+        $restored = $this->cache()->restoreLock('invoice:9', $owner);
+        $this->assertTrue($restored->isOwnedByCurrentProcess());
+        $this->assertTrue($restored->isOwnedBy($owner));
+        $this->assertFalse($this->cache()->restoreLock('invoice:9', str_repeat('0', 32))->isOwnedByCurrentProcess());
+        $this->assertTrue($restored->refresh(50));
+        $this->assertGreaterThan(40000, $this->redis->cmd('PTTL', 'rlock:{invoice:9}'));
+        $this->assertFalse($restored->get(), 'held: get() is false, as on the original');
+        $this->assertTrue($restored->release());
+        $this->assertFalse($restored->release());
+        $this->assertSame(0, $this->redis->cmd('EXISTS', 'rlock:{invoice:9}'));
+        $named = $this->cache()->lock('invoice:10', 30, 'my-owner');
+        $this->assertTrue($named->get());
+        $this->assertSame('my-owner', $named->owner(), 'an owner the caller chose stays theirs');
+        $this->assertTrue($named->release());
     }
 
     public function testTouchGoesToTheWrappedStore(): void

@@ -5,13 +5,13 @@
 
 use PHPUnit\Framework\TestCase;
 use RLock\Bridge\Symfony\Lock\RLockStore;
+use Symfony\Component\Lock\BlockingSharedLockStoreInterface;
 use Symfony\Component\Lock\BlockingStoreInterface;
 use Symfony\Component\Lock\Exception\LockAcquiringException;
 use Symfony\Component\Lock\Exception\LockConflictedException;
 use Symfony\Component\Lock\Exception\LockExpiredException;
 use Symfony\Component\Lock\Exception\LockReleasingException;
 use Symfony\Component\Lock\Exception\LockStorageException;
-use Symfony\Component\Lock\Exception\UnserializableKeyException;
 use Symfony\Component\Lock\Key;
 use Symfony\Component\Lock\LockFactory;
 use Symfony\Component\Lock\SharedLockStoreInterface;
@@ -307,24 +307,26 @@ final class SymfonyLockStoreTest extends TestCase
         $store->delete($key);
     }
 
-    // ---- SharedLockStoreTestTrait: rlock's documented fallback, acquireRead() is exclusive
+    // ---- SharedLockStoreTestTrait
 
-    public function testReadLocksAreExclusive(): void
+    public function testReadLocksAreShared(): void
     {
         $store = $this->store();
-        $this->assertNotInstanceOf(SharedLockStoreInterface::class, $store);
+        $this->assertInstanceOf(SharedLockStoreInterface::class, $store);
+        $this->assertInstanceOf(BlockingSharedLockStoreInterface::class, $store);
         $factory = new LockFactory($store);
         $reader = $factory->createLock('read');
         $other = $factory->createLock('read');
+        $writer = $factory->createLock('read');
         $this->assertTrue($reader->acquireRead());
-        $this->assertSame('string', $this->redis()->cmd('TYPE', self::redisKey('read')), "rlock's exclusive lock");
-        $this->assertFalse($other->acquireRead(), 'a second reader is refused: no shared locks');
-        $this->assertFalse($other->acquire());
+        $this->assertTrue($other->acquireRead(), 'a second reader shares it');
+        $this->assertSame(2, $this->redis()->cmd('ZCARD', self::redisKey('read')), "two readers' leases");
+        $this->assertFalse($writer->acquire(), 'readers keep a writer out');
         $reader->release();
-        $this->assertTrue($other->acquireRead());
-        $this->assertFalse($reader->acquire(), 'a read lock keeps writers out');
-        $this->assertFalse($reader->acquireRead());
         $other->release();
+        $this->assertTrue($writer->acquire());
+        $this->assertFalse($reader->acquireRead(), 'a writer keeps readers out');
+        $writer->release();
     }
 
     public function testReadLockPromotesAndDemotes(): void
@@ -332,30 +334,46 @@ final class SymfonyLockStoreTest extends TestCase
         $factory = new LockFactory($this->store());
         $lock = $factory->createLock('promote');
         $this->assertTrue($lock->acquireRead());
-        $token = $this->redis()->cmd('GET', self::redisKey('promote'));
-        $this->assertTrue($lock->acquire(), 'promoted');
-        $this->assertTrue($lock->acquireRead(), 'demoted');
+        $token = $this->redis()->cmd('ZRANGE', self::redisKey('promote'), '0', '0')[0];
+        $this->assertTrue($lock->acquire(), 'promoted: the only reader');
         $this->assertSame($token, $this->redis()->cmd('GET', self::redisKey('promote')));
-        $this->assertFalse($factory->createLock('promote')->acquireRead());
+        $this->assertTrue($lock->acquireRead(), 'demoted');
+        $other = $factory->createLock('promote');
+        $this->assertTrue($other->acquireRead(), 'demoted: another reader comes in');
+        $this->assertFalse($lock->acquire(), 'no promotion while another reads');
+        try {
+            $lock->acquire(true);
+            $this->fail('a blocking promotion waited for another reader');
+        } catch (LockConflictedException $e) {
+        }
+        $other->release();
         $lock->release();
         $this->assertSame(0, $this->redis()->cmd('EXISTS', self::redisKey('promote')));
     }
 
-    // ---- UnserializableTestTrait
+    // ---- a Key that travels: serialized, it is owned where it is unserialized
 
-    public function testSavedKeyCannotBeSerialized(): void
+    public function testSavedKeySerializesAndIsOwnedWhereItIsUnserialized(): void
     {
-        $store = $this->store();
-        $this->assertIsString(serialize(new Key('serialize')), 'a key never saved serializes');
+        $this->requireFork();
+        $store = $this->store(['auto_release' => false]);
         $key = new Key('serialize');
         $store->save($key);
-        $this->assertTrue($store->exists($key));
-        try {
-            serialize($key);
-            $this->fail('a key holding an RLock was serialized');
-        } catch (UnserializableKeyException $e) {
-        }
-        $store->delete($key);
+        $token = $this->redis()->cmd('GET', self::redisKey('serialize'));
+        $travelled = serialize($key);
+        $this->assertStringNotContainsString('RLock"', $travelled, 'only the token travels');
+        pcntl_waitpid(phpunit_fork(function () use ($travelled) {
+            $store = $this->store(['auto_release' => false]);
+            $key = unserialize($travelled);
+            $ok = $store->exists($key);
+            $store->putOffExpiration($key, 60);
+            $store->delete($key);
+            exit($ok && $this->redis()->cmd('EXISTS', self::redisKey('serialize')) === 0 ? 0 : 1);
+        }), $status);
+        $this->assertSame(0, pcntl_wexitstatus($status), 'the other process owned and released it');
+        $this->assertFalse($store->exists($key), 'released elsewhere');
+        $this->assertNotSame($token, null);
+        $this->assertFalse($store->exists(unserialize($travelled)), 'a stale token owns nothing');
     }
 
     // ---- beyond Symfony's suites

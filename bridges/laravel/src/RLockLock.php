@@ -9,24 +9,26 @@ use Illuminate\Contracts\Cache\LockTimeoutException;
  * A Laravel lock on rlock, for Laravel 8 to 13: get, block, release, owner, forceRelease,
  * refresh, isLocked, isOwnedBy, isOwnedByCurrentProcess, restoreLock.
  *
- * Redis holds rlock's own 128-bit token, not Laravel's owner string: this worker keeps
- * the owner of each lock it holds (self::$held), so that within the worker a lock answers
- * by owner exactly as Laravel's drivers do. Another process's holder has no owner that
- * can be named here (HELD_ELSEWHERE). block() waits in rlock's queue and is woken by the
- * release instead of polling every 250 ms.
+ * Redis holds rlock's 128-bit token. A lock made without an owner takes that token as its
+ * owner once it is acquired, so restoreLock($name, $lock->owner()) owns it in any process
+ * (RLock::restore): a ShouldBeUnique job locked by the web request is released by the queue
+ * worker. An owner string the caller chose is known only to the worker that took the lock
+ * (self::$held), where a lock answers by owner exactly as Laravel's drivers do; another
+ * process's holder has no owner that can be named there (HELD_ELSEWHERE). block() waits in
+ * rlock's queue and is woken by the release instead of polling every 250 ms.
  *
- * Leases: $seconds > 0 is a lease of that length that outlives the request, as Laravel's
- * drivers keep it (a "cooldown" lock taken and never released lasts its seconds);
- * $seconds = 0 ("until released") is kept alive by the watchdog while the worker holds
- * it and released when the request ends. The store's auto_release option, when given,
- * decides for both.
+ * Leases, as Laravel's drivers keep them: $seconds > 0 is a lease of that length that outlives
+ * the request (a "cooldown" lock taken and never released lasts its seconds); $seconds = 0 is
+ * held until released, with rlock's longest lease (7 days) as the bound on a holder that
+ * crashed. The store's auto_release => true releases both when the request ends, a seconds = 0
+ * lock then renewed by the watchdog while its worker runs.
  */
 class RLockLock extends Lock
 {
     /** What getCurrentOwner() answers for a lock held by another process or an earlier request. */
     public const HELD_ELSEWHERE = 'rlock: held by another process';
 
-    /** rlock's longest lease (ms): what refresh(0) gives a lock taken for some seconds. */
+    /** rlock's longest lease (ms): a lock held "until released", and refresh(0). */
     private const LONGEST_LEASE = 604800000;
 
     /**
@@ -37,10 +39,13 @@ class RLockLock extends Lock
 
     private array $options;
     private string $where;
+    /** The owner is to be rlock's token, set when the lock is taken (no owner was given). */
+    private bool $ownerIsToken;
 
     public function __construct($name, $seconds, $owner = null, array $options = [])
     {
         parent::__construct($name, $seconds, $owner);
+        $this->ownerIsToken = $owner === null;
         // Laravel's locks are not reentrant: a second lock object of the name is a rival
         $this->options = ['reentrant' => false] + $options;
         // locks of one name on other servers, or under another prefix, are other locks
@@ -81,7 +86,7 @@ class RLockLock extends Lock
     {
         $held = $this->entry();
         if ($held === null || $held['owner'] !== $this->owner) {
-            return false;
+            return $this->restored()?->release() ?? false;
         }
         $released = $held['lock']->release(); // Redis trouble throws and keeps the entry: a retry can release
         unset(self::$held[$this->where][$this->name]);
@@ -105,10 +110,11 @@ class RLockLock extends Lock
     public function refresh($seconds = null): bool
     {
         $held = $this->entry();
-        if ($held === null || $held['owner'] !== $this->owner) {
-            return false;
-        }
         $seconds ??= $this->seconds;
+        if ($held === null || $held['owner'] !== $this->owner) {
+            $ms = $seconds > 0 ? max(1, (int) ($seconds * 1000)) : self::LONGEST_LEASE;
+            return $this->restored()?->extend($ms) ?? false;
+        }
         $renewed = $held['until'] === null;
         $ms = $seconds > 0 ? max(1, (int) ($seconds * 1000)) : ($renewed ? null : self::LONGEST_LEASE);
         if (!$held['lock']->extend($ms)) {
@@ -130,8 +136,12 @@ class RLockLock extends Lock
     public function isOwnedBy($owner): bool
     {
         if (is_string($owner) && $owner !== self::HELD_ELSEWHERE) {
-            // an owner string is known only for the locks this worker holds
-            return ($this->holding()['owner'] ?? null) === $owner;
+            // a token owns the lock it holds in any process; another owner string, only in this worker
+            $held = $this->holding();
+            if ($held !== null) {
+                return $held['owner'] === $owner;
+            }
+            return $this->restored($owner)?->isAcquired() ?? false;
         }
         return $this->getCurrentOwner() === $owner;
     }
@@ -165,12 +175,12 @@ class RLockLock extends Lock
     /** One try ($waitMs = 0) or a wait in line; the lock taken is this owner's in this worker. */
     private function take(int $waitMs): bool
     {
-        $options = $this->seconds > 0
-            ? ['ttl' => max(1, (int) ($this->seconds * 1000))] + $this->options + ['watchdog' => false, 'auto_release' => false]
-            : ['watchdog' => true] + $this->options + ['auto_release' => true];
-        $lock = new \RLock($this->name, $options);
+        $lock = new \RLock($this->name, $options = $this->leaseOptions());
         if (!$lock->acquire($waitMs)) {
             return false;
+        }
+        if ($this->ownerIsToken) {
+            $this->owner = $lock->getToken();
         }
         self::forgetExpired();
         self::$held[$this->where][$this->name] = [
@@ -180,6 +190,32 @@ class RLockLock extends Lock
             'until' => $options['watchdog'] ? null : hrtime(true) / 1e9 + $options['ttl'] / 1000 + 1,
         ];
         return true;
+    }
+
+    /** The RLock options of a lease of $this->seconds (see the class comment). */
+    private function leaseOptions(): array
+    {
+        if ($this->seconds > 0) {
+            return ['ttl' => max(1, (int) ($this->seconds * 1000))] + $this->options + ['watchdog' => false, 'auto_release' => false];
+        }
+        if (($this->options['auto_release'] ?? false) === true) {
+            return ['watchdog' => true] + $this->options; // until released, or the request's end
+        }
+        return ['ttl' => self::LONGEST_LEASE, 'watchdog' => false, 'auto_release' => false] + $this->options;
+    }
+
+    /**
+     * The lock the token $owner holds, taken over from another process (or an earlier request),
+     * or null when $owner is not a token. Never released at this request's end: it is the
+     * original holder's lease.
+     */
+    private function restored(?string $owner = null): ?\RLock
+    {
+        $owner ??= $this->owner;
+        if (!is_string($owner) || !preg_match('/^[0-9a-f]{32}$/', $owner)) {
+            return null;
+        }
+        return \RLock::restore($this->name, $owner, ['watchdog' => false, 'auto_release' => false] + $this->options);
     }
 
     /** This worker's entry for the lock, whether or not its lease still holds. */
