@@ -250,7 +250,8 @@ ZEND_METHOD(RLock, __construct)
 	lock_name(lock, name);
 }
 
-ZEND_METHOD(RLock, acquire)
+/* acquire() and acquireRead(): the same argument, the same answers. */
+static void acquire_method(INTERNAL_FUNCTION_PARAMETERS, bool reading)
 {
 	zend_long wait_ms = 0;
 	int got;
@@ -264,38 +265,27 @@ ZEND_METHOD(RLock, acquire)
 	if (rlock_check_ms(wait_ms, 0, RLOCK_WAIT_MAX, 1) == FAILURE) {
 		RETURN_THROWS();
 	}
-	got = lock_acquire(lock, wait_ms);
+	if (reading && lock->cfg.master_count > 0) {
+		zend_throw_exception_ex(rlock_ce_exception, 0, "acquireRead() of lock \"%s\" is not available with "
+			"Redlock: independent masters cannot count one set of readers; use one server or \"cluster\"",
+			ZSTR_VAL(lock->name));
+		RETURN_THROWS();
+	}
+	got = reading ? lock_acquire_read(lock, wait_ms) : lock_acquire(lock, wait_ms);
 	if (got < 0) {
 		RETURN_THROWS();
 	}
 	RETURN_BOOL(got);
 }
 
+ZEND_METHOD(RLock, acquire)
+{
+	acquire_method(INTERNAL_FUNCTION_PARAM_PASSTHRU, false);
+}
+
 ZEND_METHOD(RLock, acquireRead)
 {
-	zend_long wait_ms = 0;
-	int got;
-
-	ZEND_PARSE_PARAMETERS_START(0, 1)
-		Z_PARAM_OPTIONAL
-		Z_PARAM_LONG(wait_ms)
-	ZEND_PARSE_PARAMETERS_END();
-
-	READY_LOCK(lock);
-	if (rlock_check_ms(wait_ms, 0, RLOCK_WAIT_MAX, 1) == FAILURE) {
-		RETURN_THROWS();
-	}
-	if (lock->cfg.master_count > 0) {
-		zend_throw_exception_ex(rlock_ce_exception, 0, "acquireRead() of lock \"%s\" is not available with "
-			"Redlock: independent masters cannot count one set of readers; use one server or \"cluster\"",
-			ZSTR_VAL(lock->name));
-		RETURN_THROWS();
-	}
-	got = lock_acquire_read(lock, wait_ms);
-	if (got < 0) {
-		RETURN_THROWS();
-	}
-	RETURN_BOOL(got);
+	acquire_method(INTERNAL_FUNCTION_PARAM_PASSTHRU, true);
 }
 
 ZEND_METHOD(RLock, release)

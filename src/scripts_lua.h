@@ -127,6 +127,10 @@
 	"  redis.call('ZADD', lock, now_ms() + ttl, token)\n" \
 	"  if redis.call('PTTL', lock) < tonumber(ttl) then redis.call('PEXPIRE', lock, ttl) end\n" \
 	"end\n" \
+	"local function queue_up(waiter, ms)\n" \
+	"  redis.call('ZADD', queue, 'NX', now_us(), waiter)\n" \
+	"  if redis.call('PTTL', queue) < tonumber(ms) then redis.call('PEXPIRE', queue, ms) end\n" \
+	"end\n" \
 	"local function new_fence(wanted)\n" \
 	"  if wanted == '1' and fence then return redis.call('INCR', fence) end\n" \
 	"  return 0\n" \
@@ -204,12 +208,7 @@
 	"  if waiter ~= '' then redis.call('ZREM', queue, waiter) end\n" \
 	"  return {1, new_fence(ARGV[6])}\n" \
 	"end\n" \
-	"if waiter ~= '' then\n" \
-	"  redis.call('ZADD', queue, 'NX', now_us(), waiter)\n" \
-	"  if redis.call('PTTL', queue) < tonumber(ARGV[4]) then\n" \
-	"    redis.call('PEXPIRE', queue, ARGV[4])\n" \
-	"  end\n" \
-	"end\n" \
+	"if waiter ~= '' then queue_up(waiter, ARGV[4]) end\n" \
 	"return {0, holder_ms(holder)}\n"
 
 /* src/lua/claim-renew.lua */
@@ -440,12 +439,7 @@
 	"  if waiter ~= '' then redis.call('ZREM', queue, waiter) end\n" \
 	"  return {1, 0}\n" \
 	"end\n" \
-	"if waiter ~= '' then\n" \
-	"  redis.call('ZADD', queue, 'NX', now_us(), waiter)\n" \
-	"  if redis.call('PTTL', queue) < tonumber(ARGV[4]) then\n" \
-	"    redis.call('PEXPIRE', queue, ARGV[4])\n" \
-	"  end\n" \
-	"end\n" \
+	"if waiter ~= '' then queue_up(waiter, ARGV[4]) end\n" \
 	"return {0, holder_ms(holder)}\n"
 
 /* src/lua/read-extend.lua */

@@ -26,11 +26,5 @@ if holder == false then
   if waiter ~= '' then redis.call('ZREM', queue, waiter) end
   return {1, new_fence(ARGV[6])}
 end
-if waiter ~= '' then
-  -- NX: a retry keeps its place
-  redis.call('ZADD', queue, 'NX', now_us(), waiter)
-  if redis.call('PTTL', queue) < tonumber(ARGV[4]) then
-    redis.call('PEXPIRE', queue, ARGV[4])
-  end
-end
+if waiter ~= '' then queue_up(waiter, ARGV[4]) end
 return {0, holder_ms(holder)}

@@ -41,6 +41,12 @@ local function add_reader(token, ttl)
   if redis.call('PTTL', lock) < tonumber(ttl) then redis.call('PEXPIRE', lock, ttl) end
 end
 
+-- Puts waiter in line (NX: a retry keeps its place), which lasts at least its ms.
+local function queue_up(waiter, ms)
+  redis.call('ZADD', queue, 'NX', now_us(), waiter)
+  if redis.call('PTTL', queue) < tonumber(ms) then redis.call('PEXPIRE', queue, ms) end
+end
+
 -- The lock's counter counts up only for a holder that asks for fencing.
 local function new_fence(wanted)
   if wanted == '1' and fence then return redis.call('INCR', fence) end

@@ -27,11 +27,5 @@ if reading or holder == false or (holder == READERS and redis.call('EXISTS', que
   if waiter ~= '' then redis.call('ZREM', queue, waiter) end
   return {1, 0}
 end
-if waiter ~= '' then
-  -- NX: a retry keeps its place
-  redis.call('ZADD', queue, 'NX', now_us(), waiter)
-  if redis.call('PTTL', queue) < tonumber(ARGV[4]) then
-    redis.call('PEXPIRE', queue, ARGV[4])
-  end
-end
+if waiter ~= '' then queue_up(waiter, ARGV[4]) end
 return {0, holder_ms(holder)}
