@@ -426,7 +426,7 @@
 	"  pass_on(true)\n" \
 	"  return {1, 0}\n" \
 	"end\n" \
-	"if holder == false and ARGV[5] == '1' and redis.call('EXISTS', queue) == 1 then\n" \
+	"if holder == false and redis.call('EXISTS', queue) == 1 then\n" \
 	"  if not pass_on(false) then redis.call('DEL', lock) end\n" \
 	"  holder = holder_of()\n" \
 	"end\n" \

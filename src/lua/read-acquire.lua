@@ -1,5 +1,5 @@
--- KEYS: lock, queue, fence. ARGV: token, ttl, waiter ("" = do not queue), the waiter's ms,
--- fair. {1, 0} when we read: let in, already a reader (the lease renewed), or our write lock
+-- KEYS: lock, queue, fence. ARGV: token, ttl, waiter ("" = do not queue), the waiter's ms.
+-- {1, 0} when we read: let in, already a reader (the lease renewed), or our write lock
 -- demoted (the readers waiting behind it come in too); else {0, the ms until the holder's lease
 -- ends}. A reader comes in only while no writer waits: a writer in line is never starved.
 local lock, queue, fence = KEYS[1], KEYS[2], KEYS[3]
@@ -12,8 +12,9 @@ if holder == token then
   pass_on(true)
   return {1, 0}
 end
--- fair: a lock left free (a lease ran out) still goes to the longest waiter
-if holder == false and ARGV[5] == '1' and redis.call('EXISTS', queue) == 1 then
+-- a lock left free (a lease ran out) still goes to the longest waiter: a reader never jumps the
+-- line (a waiting writer keeps new readers out), fair or not
+if holder == false and redis.call('EXISTS', queue) == 1 then
   if not pass_on(false) then redis.call('DEL', lock) end
   holder = holder_of()
 end
