@@ -109,11 +109,27 @@ redisContext *rlock_conn_connect(rlock_conn *c, const rlock_timeouts *t, bool se
 	snprintf(name, sizeof(name), "rlock-%ld", (long) rlock_pid());
 	c->error[0] = '\0';
 	ctx = rlock_server_connect(&c->server, t->connect_ms, t->read_ms, select_db, name,
-		select_db ? c->run_id : NULL, c->error, sizeof(c->error));
+		select_db ? &c->facts : NULL, c->error, sizeof(c->error));
 	if (ctx) {
 		c->pool->stats->connects++;
 	}
 	return ctx;
+}
+
+/* Once per worker and server, in the PHP error log (not as a PHP warning, which frameworks turn
+ * into an exception in the middle of an acquire()): a server that may evict lock keys. */
+static void conn_log_eviction(rlock_conn *c)
+{
+	char message[RLOCK_CONN_ERROR_MAX + 256];
+
+	if (!c->facts.evicts[0] || c->eviction_logged) {
+		return;
+	}
+	c->eviction_logged = true;
+	snprintf(message, sizeof(message), "rlock: Redis at %s has maxmemory-policy %s: under memory pressure "
+		"it evicts lock keys, and an evicted lock is a lock another process can take; set maxmemory-policy "
+		"noeviction for the locks' Redis (see rlock's docs/guarantees.md)", c->server.display, c->facts.evicts);
+	php_log_err_with_severity(message, LOG_WARNING);
 }
 
 static bool conn_open(rlock_conn *c, const rlock_timeouts *t)
@@ -126,6 +142,7 @@ static bool conn_open(rlock_conn *c, const rlock_timeouts *t)
 	c->pid = rlock_pid();
 	c->read_timeout = t->read_ms;
 	c->connect_failed = false;
+	conn_log_eviction(c);
 	return true;
 }
 

@@ -5,6 +5,7 @@
 #include <hiredis/hiredis.h>
 #include "php.h"
 #include "uri.h"
+#include "connect.h"
 #include "stats.h"
 #include "failure.h"
 
@@ -47,13 +48,14 @@ typedef struct rlock_conn {
 	char wake_channel[RLOCK_WAKE_CHANNEL_MAX]; /* this process's channel on sub */
 	rlock_cluster *cluster;  /* the cluster this node belongs to, for MOVED and ASK (src/cluster.c) */
 	int64_t skip_until;      /* a Redlock master that timed out is left alone until then */
-	char run_id[41];         /* the server's run_id, learnt at connect: tells two URIs of one server apart */
+	rlock_server_facts facts; /* learnt at connect: the run_id, whether it may evict lock keys */
+	bool eviction_logged;    /* this worker has logged that the server may evict lock keys */
 	char error[RLOCK_CONN_ERROR_MAX]; /* why this connection last failed */
 	bool error_is_random;    /* ... and that was the CSPRNG (a wake channel's name) */
 } rlock_conn;
 
 /* A new authenticated context to c's server (SELECTed when select_db): for the
- * pool's own connection (which also learns c->run_id) and for the wake-up
+ * pool's own connection (which also learns c->facts) and for the wake-up
  * subscriber. NULL with c->error set. */
 redisContext *rlock_conn_connect(rlock_conn *c, const rlock_timeouts *t, bool select_db);
 void rlock_conn_close_subscriber(rlock_conn *c);

@@ -28,27 +28,49 @@ void rlock_describe_io_error(char *error, size_t errlen, const rlock_server *ser
 	}
 }
 
-/* AUTH and SELECT go out in one round trip; the name lets operators tell
- * rlock's connections apart in CLIENT LIST. */
-/* "run_id:<40 hex>" from an INFO server reply, or "". */
-static void read_run_id(const redisReply *reply, char *run_id)
+/* The value of "field:" in an INFO reply into out (size bytes), or "" when it is missing or
+ * longer. */
+static void read_info_field(const redisReply *reply, const char *field, char *out, size_t size)
 {
 	const char *info;
-	size_t info_len;
-	const char *at = rlock_reply_text(reply, &info, &info_len) ? strstr(info, "run_id:") : NULL;
-	size_t len = at ? strcspn(at + 7, "\r\n") : 0;
+	size_t info_len, field_len = strlen(field);
+	const char *at = rlock_reply_text(reply, &info, &info_len) ? strstr(info, field) : NULL;
+	size_t len = at ? strcspn(at + field_len, "\r\n") : 0;
 
-	run_id[0] = '\0';
-	if (at && len == RLOCK_RUN_ID_SIZE - 1) {
-		memcpy(run_id, at + 7, len);
-		run_id[len] = '\0';
+	out[0] = '\0';
+	if (at && len < size) {
+		memcpy(out, at + field_len, len);
+		out[len] = '\0';
 	}
 }
 
-static bool handshake(redisContext *ctx, const rlock_server *server, bool select_db, const char *name,
-	char *run_id, int64_t timeout_ms, char *error, size_t errlen)
+static void read_run_id(const redisReply *reply, rlock_server_facts *facts)
 {
-	int sent = 0, auth_at = -1, select_at = -1, info_at = -1;
+	read_info_field(reply, "\nrun_id:", facts->run_id, sizeof(facts->run_id));
+	if (strlen(facts->run_id) != RLOCK_RUN_ID_SIZE - 1) {
+		facts->run_id[0] = '\0';
+	}
+}
+
+/* Under memory pressure, allkeys-* and volatile-* policies evict lock keys (they all have a TTL). */
+static void read_eviction(const redisReply *reply, rlock_server_facts *facts)
+{
+	char maxmemory[24];
+
+	read_info_field(reply, "\nmaxmemory:", maxmemory, sizeof(maxmemory));
+	read_info_field(reply, "\nmaxmemory_policy:", facts->evicts, sizeof(facts->evicts));
+	if (strcmp(maxmemory, "0") == 0 || maxmemory[0] == '\0'
+			|| (strncmp(facts->evicts, "allkeys-", 8) != 0 && strncmp(facts->evicts, "volatile-", 9) != 0)) {
+		facts->evicts[0] = '\0';
+	}
+}
+
+/* AUTH and SELECT go out in one round trip; the name lets operators tell
+ * rlock's connections apart in CLIENT LIST. */
+static bool handshake(redisContext *ctx, const rlock_server *server, bool select_db, const char *name,
+	rlock_server_facts *facts, int64_t timeout_ms, char *error, size_t errlen)
+{
+	int sent = 0, auth_at = -1, select_at = -1, info_at = -1, memory_at = -1;
 	bool ok = true;
 
 	if (server->pass) {
@@ -65,10 +87,12 @@ static bool handshake(redisContext *ctx, const rlock_server *server, bool select
 	}
 	redisAppendCommand(ctx, "CLIENT SETNAME %s", name);
 	sent++;
-	if (run_id) {
-		run_id[0] = '\0';
+	if (facts) {
+		memset(facts, 0, sizeof(*facts));
 		redisAppendCommand(ctx, "INFO server");
 		info_at = sent++;
+		redisAppendCommand(ctx, "INFO memory");
+		memory_at = sent++;
 	}
 
 	for (int i = 0; i < sent; i++) {
@@ -84,7 +108,9 @@ static bool handshake(redisContext *ctx, const rlock_server *server, bool select
 			ok = false;
 		}
 		if (i == info_at) {
-			read_run_id(reply, run_id);
+			read_run_id(reply, facts);
+		} else if (i == memory_at) {
+			read_eviction(reply, facts);
 		}
 		freeReplyObject(reply);
 	}
@@ -92,7 +118,7 @@ static bool handshake(redisContext *ctx, const rlock_server *server, bool select
 }
 
 redisContext *rlock_server_connect(const rlock_server *server, int64_t connect_ms, int64_t read_ms,
-	bool select_db, const char *name, char *run_id, char *error, size_t errlen)
+	bool select_db, const char *name, rlock_server_facts *facts, char *error, size_t errlen)
 {
 	struct timeval tv = rlock_ms_to_timeval(connect_ms);
 	redisContext *ctx = server->unix_path
@@ -103,7 +129,7 @@ redisContext *rlock_server_connect(const rlock_server *server, int64_t connect_m
 		snprintf(error, errlen, "cannot connect to %s: %s", server->display, ctx ? ctx->errstr : "out of memory");
 	} else if (redisSetTimeout(ctx, rlock_ms_to_timeval(read_ms)) != REDIS_OK) {
 		snprintf(error, errlen, "cannot set up connection to %s: %s", server->display, ctx->errstr);
-	} else if (handshake(ctx, server, select_db, name, run_id, read_ms, error, errlen)) {
+	} else if (handshake(ctx, server, select_db, name, facts, read_ms, error, errlen)) {
 		return ctx;
 	}
 	if (ctx) {

@@ -9,13 +9,21 @@
 #include "uri.h"
 
 #define RLOCK_RUN_ID_SIZE 41 /* Redis' run_id: 40 hex digits */
+#define RLOCK_POLICY_SIZE 24 /* the longest maxmemory-policy name, "volatile-random", and more */
+
+/* What a connection learns of its server as it connects. */
+typedef struct rlock_server_facts {
+	char run_id[RLOCK_RUN_ID_SIZE];    /* tells two URIs of one server apart; "" if unknown */
+	char evicts[RLOCK_POLICY_SIZE];    /* the maxmemory-policy, when it may evict keys with a TTL
+	                                    * (all of rlock's) and maxmemory is set; else "" */
+} rlock_server_facts;
 
 /* Connects, sets the read timeout, then AUTH (if the URI has a password), SELECT
- * (if select_db and db > 0), CLIENT SETNAME name and, when run_id is not NULL,
- * INFO server (run_id gets the server's run_id, or "") in one round trip.
- * NULL with error filled in on failure. */
+ * (if select_db and db > 0), CLIENT SETNAME name and, when facts is not NULL,
+ * INFO server and INFO memory (INFO, not CONFIG GET: managed Redis refuses CONFIG) in one
+ * round trip. NULL with error filled in on failure. */
 redisContext *rlock_server_connect(const rlock_server *server, int64_t connect_ms, int64_t read_ms,
-	bool select_db, const char *name, char *run_id, char *error, size_t errlen);
+	bool select_db, const char *name, rlock_server_facts *facts, char *error, size_t errlen);
 
 /* Says why a command on ctx failed: a read timeout (hiredis reports EAGAIN), or
  * whatever else hiredis saw. */

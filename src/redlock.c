@@ -56,7 +56,8 @@ static bool one_server_twice(rlock_config *cfg)
 {
 	for (int i = 0; i < cfg->master_count; i++) {
 		for (int j = i + 1; j < cfg->master_count; j++) {
-			if (cfg->masters[i]->run_id[0] && strcmp(cfg->masters[i]->run_id, cfg->masters[j]->run_id) == 0) {
+			if (cfg->masters[i]->facts.run_id[0]
+					&& strcmp(cfg->masters[i]->facts.run_id, cfg->masters[j]->facts.run_id) == 0) {
 				rlock_fail(&cfg->failure, RLOCK_FAILURE_REDIS, "option \"servers\" must list independent "
 					"masters for Redlock, but %s and %s are one Redis server", cfg->masters[i]->server.display,
 					cfg->masters[j]->server.display);
