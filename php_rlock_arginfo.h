@@ -1,5 +1,5 @@
 /* This is a generated file, edit the .stub.php file instead.
- * Stub hash: fe9bee210a6fbc996e59b6a966024f09570610f5 */
+ * Stub hash: 51d7d9f6d94db9f68cc871db6b9ff159f038d3b2 */
 
 ZEND_BEGIN_ARG_INFO_EX(arginfo_class_RLock___construct, 0, 0, 1)
 	ZEND_ARG_TYPE_INFO(0, name, IS_STRING, 0)
