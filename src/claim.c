@@ -27,6 +27,9 @@ void rlock_claim_init(rlock_claim *claim, const rlock_config *cfg, const zend_st
 {
 	claim->keys[0] = rlock_record_key(cfg->prefix, scope, key, RLOCK_KEY_RECORD);
 	claim->keys[1] = rlock_record_key(cfg->prefix, scope, key, RLOCK_KEY_RECORD_WAIT);
+	/* asked for only with fencing: a claim without it costs no third key */
+	claim->keys[2] = cfg->fencing ? rlock_record_key(cfg->prefix, scope, key, RLOCK_KEY_RECORD_FENCE) : NULL;
+	claim->fence = 0;
 	claim->watch_id = 0;
 	claim->pid = rlock_pid();
 	claim->token[0] = '\0';
@@ -40,16 +43,23 @@ void rlock_claim_dtor(rlock_claim *claim)
 	}
 	zend_string_release(claim->keys[0]);
 	zend_string_release(claim->keys[1]);
+	if (claim->keys[2]) {
+		zend_string_release(claim->keys[2]);
+	}
 }
 
-/* The script's reply, or NULL with the failure recorded. */
-static redisReply *claim_run(rlock_config *cfg, rlock_claim *claim, rlock_script *script,
+/* Finishing and aborting touch the record and its waiters, never the fence counter. */
+#define SETTLE_KEYS 2
+
+/* The script's reply on the claim's first numkeys keys, or NULL with the failure recorded. */
+static redisReply *claim_run(rlock_config *cfg, rlock_claim *claim, rlock_script *script, int numkeys,
 	int argc, const char **argv, const size_t *argvlen)
 {
 	if (cfg->backend->route(cfg, claim->keys[0]) == FAILURE) {
 		return NULL;
 	}
-	return rlock_answered(cfg, rlock_script_run(&cfg->conn, &cfg->timeouts, script, 2, claim->keys, argc, argv, argvlen));
+	return rlock_answered(cfg, rlock_script_run(&cfg->conn, &cfg->timeouts, script, numkeys, claim->keys,
+		argc, argv, argvlen));
 }
 
 /* A 0/1 script reply: 1 done, 0 the claim was not ours (any more), -1 Redis failed. */
@@ -75,7 +85,7 @@ static int claim_settle(rlock_config *cfg, rlock_claim *claim, rlock_script *scr
 	int64_t give_up = rlock_now_us() + (int64_t) cfg->lease * 1000;
 
 	for (;;) {
-		int result = claim_flag(claim_run(cfg, claim, script, argc, argv, argvlen));
+		int result = claim_flag(claim_run(cfg, claim, script, SETTLE_KEYS, argc, argv, argvlen));
 
 		if (result >= 0 || !claim->watch_id || rlock_watchdog_is_lost(claim->watch_id)
 				|| rlock_now_us() + SETTLE_RETRY_US >= give_up || !rlock_pause_us(SETTLE_RETRY_US)) {
@@ -109,9 +119,23 @@ int rlock_claim_abort(rlock_config *cfg, rlock_claim *claim)
 	return claim_abort(cfg, claim);
 }
 
-/* The claim script's answer: {"claimed"} | {"conflict"} | {"running", ms left} |
+/* {"claimed"}, with fencing {"claimed", fence}: false when the fence is missing, and then
+ * recorded as an unexpected reply (no claim may run with a number that fences nothing). */
+static bool claimed_fence(rlock_config *cfg, rlock_claim *claim, const redisReply *reply)
+{
+	long long fence = 0;
+
+	if (claim->keys[2] && (!rlock_reply_int(rlock_reply_at(reply, 1), &fence) || fence <= 0)) {
+		rlock_answer_unexpected(cfg, reply, "claim script (no fence)");
+		return false;
+	}
+	claim->fence = (zend_long) fence;
+	return true;
+}
+
+/* The claim script's answer: {"claimed"[, fence]} | {"conflict"} | {"running", ms left} |
  * {"done"|"failed", stored outcome}. BUSY only for "running". */
-static rlock_try claim_answer(rlock_config *cfg, redisReply *reply, rlock_claim_answer *answer)
+static rlock_try claim_answer(rlock_config *cfg, rlock_claim *claim, redisReply *reply, rlock_claim_answer *answer)
 {
 	const redisReply *detail = rlock_reply_at(reply, 1);
 	const char *state, *stored = "";
@@ -123,7 +147,7 @@ static rlock_try claim_answer(rlock_config *cfg, redisReply *reply, rlock_claim_
 			cfg->conn->server.display);
 		answer->result = RLOCK_CLAIM_ERROR;
 	} else if (strcmp(state, RLOCK_CLAIM_CLAIMED) == 0) {
-		answer->result = RLOCK_CLAIM_OURS;
+		answer->result = claimed_fence(cfg, claim, reply) ? RLOCK_CLAIM_OURS : RLOCK_CLAIM_ERROR;
 	} else if (strcmp(state, RLOCK_CLAIM_CONFLICT) == 0) {
 		answer->result = RLOCK_CLAIM_MISMATCH;
 	} else if (strcmp(state, RLOCK_CLAIM_RUNNING) == 0) {
@@ -152,26 +176,31 @@ typedef struct claim_try {
 static rlock_try claim_try_once(void *self, const char *channel, zend_long *holder_ms)
 {
 	claim_try *t = self;
+	int fenced = t->claim->keys[2] != NULL;
 	char waiter[RLOCK_WAKE_CHANNEL_MAX + sizeof(t->claim->token) + 1] = "";
-	char lease[MAX_LENGTH_OF_LONG], place[MAX_LENGTH_OF_LONG];
-	const char *argv[5] = {t->claim->token, t->fingerprint ? ZSTR_VAL(t->fingerprint) : "", lease, waiter, place};
-	size_t argvlen[5] = {strlen(t->claim->token), t->fingerprint ? ZSTR_LEN(t->fingerprint) : 0, 0, 0, 0};
+	char lease[MAX_LENGTH_OF_LONG], place[MAX_LENGTH_OF_LONG], counter[MAX_LENGTH_OF_LONG];
+	const char *argv[6] = {t->claim->token, t->fingerprint ? ZSTR_VAL(t->fingerprint) : "", lease, waiter, place, counter};
+	size_t argvlen[6] = {strlen(t->claim->token), t->fingerprint ? ZSTR_LEN(t->fingerprint) : 0, 0, 0, 0, 0};
 	redisReply *reply;
 	rlock_try outcome;
 
 	argvlen[2] = snprintf(lease, sizeof(lease), ZEND_LONG_FMT, t->cfg->lease);
 	argvlen[3] = channel ? snprintf(waiter, sizeof(waiter), "%s|%s", channel, t->claim->token) : 0;
 	argvlen[4] = snprintf(place, sizeof(place), ZEND_LONG_FMT, t->cfg->wait + WAITER_GRACE_MS);
-	reply = claim_run(t->cfg, t->claim, &rlock_script_claim, 5, argv, argvlen);
+	/* the counter lasts as long as a result it numbered is kept; the numbers after it go on
+	 * from Redis' clock (src/lua/claim.lua) */
+	argvlen[5] = snprintf(counter, sizeof(counter), ZEND_LONG_FMT, t->cfg->retention + t->cfg->lease);
+	/* fencing: the counter key, and its ms */
+	reply = claim_run(t->cfg, t->claim, &rlock_script_claim, 2 + fenced, 5 + fenced, argv, argvlen);
 	if (!reply) {
 		if (t->cfg->conn->timed_out) {
 			/* the claim may have landed: given up with the next command, not another wait now */
-			rlock_script_defer(t->cfg->conn, &rlock_script_abort, 2, t->claim->keys, 1, argv, argvlen);
+			rlock_script_defer(t->cfg->conn, &rlock_script_abort, SETTLE_KEYS, t->claim->keys, 1, argv, argvlen);
 		}
 		t->answer->result = RLOCK_CLAIM_ERROR;
 		return RLOCK_TRY_SETTLED;
 	}
-	outcome = claim_answer(t->cfg, reply, t->answer);
+	outcome = claim_answer(t->cfg, t->claim, reply, t->answer);
 	*holder_ms = t->answer->retry_after;
 	return outcome;
 }

@@ -18,14 +18,15 @@
 #define RLOCK_CLAIM_FAILED   "failed"
 
 typedef struct rlock_claim {
-	zend_string *keys[2];   /* the record, its waiters */
+	zend_string *keys[3];   /* the record, its waiters, with fencing the key's fence counter (else NULL) */
 	char token[RLOCK_CLAIM_TOKEN_BYTES * 2 + 1];
+	zend_long fence;        /* with fencing, the number our claim got; else 0 */
 	uint64_t watch_id;      /* the watchdog's renewal of our running claim */
 	pid_t pid;              /* the process that claimed it */
 } rlock_claim;
 
 typedef enum {
-	RLOCK_CLAIM_OURS,        /* claimed, and watched: run the work */
+	RLOCK_CLAIM_OURS,        /* claimed, and watched: run the work (claim->fence is set) */
 	RLOCK_CLAIM_SETTLED,     /* a run before ours finished: the stored outcome follows */
 	RLOCK_CLAIM_MISMATCH,    /* the key was first used with another fingerprint */
 	RLOCK_CLAIM_IN_PROGRESS, /* another run still holds it at the end of our wait */

@@ -240,6 +240,36 @@ static void settle_run(rlock_idem *idem, rlock_claim *claim, const zend_string *
 	}
 }
 
+/* With fencing $fn gets the fence as its first argument. A userland function that declares no
+ * parameter ignores it (PHP allows extra arguments); an internal function that takes none would
+ * throw ArgumentCountError only after the key is claimed, so it is refused before. */
+static bool check_fn_takes_fence(const rlock_idem *idem, const zend_fcall_info_cache *fcc)
+{
+	const zend_function *fn = fcc->function_handler;
+
+	if (idem->cfg.fencing && fn->type == ZEND_INTERNAL_FUNCTION && fn->common.num_args == 0
+			&& !(fn->common.fn_flags & ZEND_ACC_VARIADIC)) {
+		zend_argument_value_error(2, "must accept the fencing token as its first argument with option "
+			"\"fencing\", %s%s%s() takes no argument", fn->common.scope ? ZSTR_VAL(fn->common.scope->name) : "",
+			fn->common.scope ? "::" : "", ZSTR_VAL(fn->common.function_name));
+		return false;
+	}
+	return true;
+}
+
+/* Calls $fn into return_value: with fencing as $fn($fence), else as $fn(). */
+static void call_fn(rlock_idem *idem, rlock_claim *claim, zend_fcall_info *fci, zend_fcall_info_cache *fcc,
+	zval *return_value)
+{
+	zval fence;
+
+	ZVAL_LONG(&fence, claim->fence);
+	fci->retval = return_value;
+	fci->params = &fence;
+	fci->param_count = idem->cfg.fencing ? 1 : 0;
+	zend_call_function(fci, fcc);
+}
+
 ZEND_METHOD(RLockIdempotency, run)
 {
 	zend_string *key, *fingerprint = NULL;
@@ -257,7 +287,7 @@ ZEND_METHOD(RLockIdempotency, run)
 	ZEND_PARSE_PARAMETERS_END();
 	READY_IDEM(idem);
 
-	if (!check_key_args(key, fingerprint, 1, 3)) {
+	if (!check_key_args(key, fingerprint, 1, 3) || !check_fn_takes_fence(idem, &fcc)) {
 		RETURN_THROWS();
 	}
 	claim = emalloc(sizeof(*claim));
@@ -266,9 +296,7 @@ ZEND_METHOD(RLockIdempotency, run)
 	zend_hash_index_add_new_ptr(&idem->running, slot, claim);
 	outcome = claim_key(idem, claim, key, fingerprint, return_value);
 	if (outcome == CLAIM_OURS) {
-		fci.retval = return_value;
-		fci.param_count = 0;
-		zend_call_function(&fci, &fcc);
+		call_fn(idem, claim, &fci, &fcc, return_value);
 		settle_run(idem, claim, key, return_value);
 	}
 	zend_hash_index_del(&idem->running, slot); /* unwatches and frees the claim */
@@ -314,6 +342,9 @@ ZEND_METHOD(RLockIdempotency, begin)
 	zend_hash_add_new_ptr(&idem->claims, key, claim);
 	array_init(return_value);
 	add_assoc_bool(return_value, "claimed", 1);
+	if (idem->cfg.fencing) {
+		add_assoc_long(return_value, "fence", claim->fence);
+	}
 }
 
 /* The open claim begun on key, or NULL after throwing an Error naming the method — and NULL

@@ -12,6 +12,7 @@
 #define RLOCK_KEY_LOCK_FENCE  ":fence"  /* its fencing counter (kept for good) */
 #define RLOCK_KEY_RECORD      ":idem"   /* an idempotency record */
 #define RLOCK_KEY_RECORD_WAIT ":idem:w" /* the duplicates waiting for it */
+#define RLOCK_KEY_RECORD_FENCE ":idem:fence" /* its fencing counter (for retention + lease) */
 #define RLOCK_KEY_PERMITS     ":sem"       /* a semaphore: its counts, and each holder's permits */
 #define RLOCK_KEY_PERMITS_LEASES ":sem:lease" /* when each holder's lease ends */
 #define RLOCK_KEY_PERMITS_QUEUE  ":sem:q"  /* its waiters */

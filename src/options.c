@@ -355,7 +355,7 @@ static const option_entry all_options[] = {
 	{"auto_release", opt_auto_release, FOR_LEASES},
 	{"watchdog", opt_watchdog, FOR_LEASES},
 	{"on_lost", opt_on_lost, RLOCK_FOR_LOCK},
-	{"fencing", opt_fencing, RLOCK_FOR_LOCK},
+	{"fencing", opt_fencing, RLOCK_FOR_LOCK | RLOCK_FOR_IDEMPOTENCY},
 	{"fair", opt_fair, RLOCK_FOR_LOCK},
 	{"reentrant", opt_reentrant, RLOCK_FOR_LOCK},
 	{"lease", opt_lease, RLOCK_FOR_IDEMPOTENCY},

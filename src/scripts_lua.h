@@ -222,21 +222,36 @@
 /* src/lua/claim.lua */
 #define RLOCK_LUA_CLAIM \
 	RLOCK_LUA_FRAGMENT_CLAIM_STATES \
+	"local function now_us()\n" \
+	"  local t = redis.call('TIME')\n" \
+	"  return t[1] * 1000000 + t[2]\n" \
+	"end\n" \
+	"local function new_fence()\n" \
+	"  local n = math.max((tonumber(redis.call('GET', KEYS[3])) or 0) + 1, now_us())\n" \
+	"  local ms = math.max(redis.call('PTTL', KEYS[3]), tonumber(ARGV[6]))\n" \
+	"  n = string.format('%.0f', n)\n" \
+	"  redis.call('SET', KEYS[3], n, 'PX', ms)\n" \
+	"  redis.call('HSET', KEYS[1], 'fence', n)\n" \
+	"  return n\n" \
+	"end\n" \
+	"local function claimed()\n" \
+	"  if not KEYS[3] then return {CLAIMED} end\n" \
+	"  return {CLAIMED, tonumber(redis.call('HGET', KEYS[1], 'fence') or new_fence())}\n" \
+	"end\n" \
 	"local state = redis.call('HGET', KEYS[1], 'state')\n" \
 	"if not state then\n" \
 	"  redis.call('HSET', KEYS[1], 'state', RUNNING, 'owner', ARGV[1], 'fp', ARGV[2])\n" \
 	"  redis.call('PEXPIRE', KEYS[1], ARGV[3])\n" \
-	"  return {CLAIMED}\n" \
+	"  return claimed()\n" \
 	"end\n" \
 	"if redis.call('HGET', KEYS[1], 'fp') ~= ARGV[2] then return {CONFLICT} end\n" \
 	"if state == RUNNING then\n" \
 	"  if redis.call('HGET', KEYS[1], 'owner') == ARGV[1] then\n" \
 	"    redis.call('PEXPIRE', KEYS[1], ARGV[3])\n" \
-	"    return {CLAIMED}\n" \
+	"    return claimed()\n" \
 	"  end\n" \
 	"  if ARGV[4] ~= '' then\n" \
-	"    local t = redis.call('TIME')\n" \
-	"    redis.call('ZADD', KEYS[2], 'NX', t[1] * 1000000 + t[2], ARGV[4])\n" \
+	"    redis.call('ZADD', KEYS[2], 'NX', now_us(), ARGV[4])\n" \
 	"    if redis.call('PTTL', KEYS[2]) < tonumber(ARGV[5]) then redis.call('PEXPIRE', KEYS[2], ARGV[5]) end\n" \
 	"  end\n" \
 	"  return {RUNNING, redis.call('PTTL', KEYS[1])}\n" \

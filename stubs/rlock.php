@@ -94,7 +94,7 @@ final class RLockIdempotency
      * @param string $scope   what the keys belong to, e.g. "orders" (1..256 bytes)
      * @param array  $options servers (one URI), cluster (seed URIs), prefix, connect_timeout,
      *                        read_timeout, lease, retention, wait, on_error, max_result_bytes,
-     *                        allowed_classes (as unserialize() takes it; default none)
+     *                        allowed_classes (as unserialize() takes it; default none), fencing
      *                        (see docs/api.md)
      */
     public function __construct(string $scope, #[\SensitiveParameter] array $options = []) {}
@@ -103,14 +103,18 @@ final class RLockIdempotency
      * The first caller for $key runs $fn and its return value is stored; every later
      * caller gets that value without running $fn. A duplicate that arrives while $fn
      * runs waits up to the wait option, then gets RLockInProgressException. The same
-     * key with another $fingerprint gets RLockConflictException.
+     * key with another $fingerprint gets RLockConflictException. With the fencing option
+     * $fn gets one argument, the claim's fencing token: an int greater than that of every
+     * earlier claim of $key (an internal function that takes no argument is refused with a
+     * ValueError before the key is claimed). Without it, $fn gets none.
      */
     public function run(string $key, callable $fn, ?string $fingerprint = null): mixed {}
 
     /**
      * Claims $key for work done outside a closure: ["claimed" => true] — do the work,
      * then complete() or abort() — or ["claimed" => false, "result" => the stored
-     * result] for a duplicate. Throws like run().
+     * result] for a duplicate. With the fencing option a claim also has "fence": the
+     * claim's fencing token, as run() passes it to $fn. Throws like run().
      */
     public function begin(string $key, ?string $fingerprint = null): array {}
 

@@ -1,5 +1,5 @@
 --TEST--
-Redis Cluster (3 masters): locks on many names across all nodes, mutual exclusion, waits, idempotency
+Redis Cluster (3 masters): locks on many names across all nodes, mutual exclusion, waits, idempotency (with fencing)
 --EXTENSIONS--
 rlock
 pcntl
@@ -63,6 +63,27 @@ foreach (range(1, 3) as $try) {
     $r = $idem->run('order:77', function () use (&$runs) { $runs++; return ['order' => 77]; });
 }
 echo "runs: $runs, replay: ", json_encode($r), ", state: ", $idem->state('order:77'), "\n";
+
+echo "-- RLockIdempotency with fencing: each key's counter beside its record, in its slot\n";
+$fenced = $cluster->opts(['fencing' => true, 'wait' => 5000]);
+$ok = 0;
+$nodes = [];
+for ($i = 0; $i < 30; $i++) {
+    $idem = new RLockIdempotency('orders', $fenced);
+    $first = $idem->begin("order:f$i")['fence'];
+    $idem->abort("order:f$i");
+    $again = $idem->begin("order:f$i")['fence'];
+    $idem->complete("order:f$i", 'ok');
+    $node = $cluster->nodeOf("rlock:{orders:order:f$i}:idem");
+    $ok += $again > $first && (int) $node->cmd('GET', "rlock:{orders:order:f$i}:idem:fence") === $again;
+    $nodes[$node->port] = true;
+}
+echo "greater when claimed again, the counter on the record's node: $ok of 30; nodes used: ", count($nodes), "\n";
+$stale = new RLockIdempotency('orders', $cluster->opts(['fencing' => true, 'lease' => 300, 'on_error' => 'keep']));
+$staleFence = $stale->begin('order:f-takeover')['fence'];
+unset($stale); // no longer renewed: the claim ends with its lease
+$takeover = (new RLockIdempotency('orders', $fenced))->begin('order:f-takeover');
+echo "a takeover after the lease: greater ", var_export($takeover['fence'] > $staleFence, true), "\n";
 echo "forceRelease: ", var_export(RLock::forceRelease('sku:1', $cluster->opts()), true), "\n";
 
 echo "-- bad seeds\n";
@@ -89,6 +110,9 @@ released: 300
 counter: all increments kept, timeouts: 0
 -- RLockIdempotency on the cluster
 runs: 1, replay: {"order":77}, state: done
+-- RLockIdempotency with fencing: each key's counter beside its record, in its slot
+greater when claimed again, the counter on the record's node: 30 of 30; nodes used: 3
+a takeover after the lease: greater true
 forceRelease: false
 -- bad seeds
 ValueError: RLock::__construct(): Argument #2 ($options) option "cluster" has a malformed seed: no seed URI given

@@ -1,5 +1,5 @@
 --TEST--
-Idempotency examples on SQLite with 8+ concurrent processes: one order, one payment, one paid transition, one consumption
+Idempotency examples on SQLite with 8+ concurrent processes: one order, one payment, one paid transition, one consumption; a runner frozen past its lease, its write refused by the fence
 --EXTENSIONS--
 rlock
 --SKIPIF--
@@ -13,6 +13,8 @@ foreach (['checkout' => $n, 'payment-callback' => $n, 'queue-consumer' => (strin
     [$exit, $out] = run_php_file(__DIR__ . "/../../examples/$example.php", [$redis->uri(), $procs], [], [], pdo_sqlite_extensions());
     echo preg_replace(['/\b' . $procs . '\b/', '/order \d+\b/'], ['N', 'order ID'], $out), "exit $exit\n";
 }
+[$exit, $out] = run_php_file(__DIR__ . '/../../examples/idempotent-fencing.php', [$redis->uri()], [], [], pdo_sqlite_extensions());
+echo preg_replace(['/\d{6,}/', '/invoice:[0-9a-f]+/'], ['N', 'invoice:ID'], $out), "exit $exit\n";
 ?>
 --CLEAN--
 <?php require __DIR__ . '/../inc/server.inc'; TestRedis::cleanup(__FILE__); ?>
@@ -27,4 +29,13 @@ answered: N x SUCCESS
 exit 0
 message delivered N times at once
 consumed: 1, acked: N
+exit 0
+A: claimed N
+A is frozen and its lease ran out
+B: claimed N
+B: fence N, rows changed: 1
+B: done, result stored (rows changed: 1)
+A: fence N, rows changed: 0
+A: the claim on key "invoice:ID" was lost before its result was stored: a duplicate may have run
+invoice: sent by B, fence N
 exit 0
