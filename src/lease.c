@@ -76,6 +76,7 @@ void rlock_lease_forget(rlock_lock *lock)
 {
 	if (lock->held && lease_unlink(lock)) {
 		lock->lost = true; /* found by the watchdog, never asked about: still counted */
+		lock->lost_hold_id = lock->hold_id;
 		RLOCK_G(stats).lost++;
 	}
 }
@@ -87,6 +88,7 @@ static void lease_mark_lost(rlock_lock *lock)
 		lease_unlink(lock);
 	}
 	lock->lost = true;
+	lock->lost_hold_id = lock->hold_id;
 	RLOCK_G(stats).lost++;
 }
 
@@ -146,6 +148,13 @@ rlock_lease_outcome rlock_lease_restore(rlock_lock *lock)
 
 	if (lease_start(lock) == FAILURE || !lock->cfg.backend->remaining(lock, &ms)) {
 		return RLOCK_LEASE_FAILED;
+	}
+	if (ms == -2 && lock->cfg.master_count == 0) {
+		lock->reading = true; /* a reader's token? (Redlock has no readers) */
+		if (!lock->cfg.backend->remaining(lock, &ms)) {
+			return RLOCK_LEASE_FAILED;
+		}
+		lock->reading = ms != -2;
 	}
 	if (ms == -2) {
 		return RLOCK_LEASE_BUSY; /* a stale or wrong token: owns nothing */
@@ -223,11 +232,17 @@ rlock_lease_outcome rlock_lease_change_mode(rlock_lock *lock, bool reading)
 		return outcome;
 	}
 	lock->reading = reading;
+	lock->changing_mode = true; /* only while our lease lasts: a lapsed one is not changed, it is gone */
 	outcome = lock->cfg.backend->refresh(lock);
+	lock->changing_mode = false;
 	if (outcome != RLOCK_LEASE_TAKEN) {
-		lock->reading = !reading; /* a promotion refused (other readers): still a reader */
-		if (reading && outcome == RLOCK_LEASE_BUSY) {
-			lease_mark_lost(lock); /* a demotion refused: another holds the lock, ours is gone */
+		zend_long ms;
+
+		lock->reading = !reading; /* refused: still what we were, if our lease lasted */
+		/* a demotion is refused only when ours is gone; a promotion also while others read */
+		if (outcome == RLOCK_LEASE_BUSY
+				&& (reading || (lock->cfg.backend->remaining(lock, &ms) && ms == -2))) {
+			lease_mark_lost(lock);
 		}
 		return outcome;
 	}

@@ -96,15 +96,31 @@ static int lock_take(rlock_lock *lock, zend_long wait_ms, bool reading)
 	return outcome == RLOCK_LEASE_TAKEN;
 }
 
+/* An object is one fiber's at a time: its levels are that fiber's hold. False after throwing. */
+static bool check_fiber(rlock_lock *lock)
+{
+	if (rlock_reentry_held_by_other_fiber(lock)) {
+		zend_throw_exception_ex(rlock_ce_exception, 0, "lock \"%s\" is held through this object by another "
+			"fiber: each fiber needs an RLock of its own", ZSTR_VAL(lock->name));
+		return false;
+	}
+	return true;
+}
+
 /* To write. A reader promotes itself, at once or never: only while it is the only reader (two
- * readers waiting for each other to leave would wait forever). */
+ * readers waiting for each other to leave would wait forever); for the same reason a write
+ * while this process reads the lock through another object is refused at once. */
 static int lock_acquire(rlock_lock *lock, zend_long wait_ms)
 {
 	rlock_lock *hold = rlock_reentry_find(lock, false);
+	rlock_lock *reading;
 	int joined;
 
 	if (hold && hold->reading) {
 		return hold_is_own(lock, hold) ? lock_change_mode(hold, false) : 0;
+	}
+	if (!hold && (reading = rlock_reentry_find(lock, true)) && reading->reading) {
+		return 0;
 	}
 	if (hold && (joined = lock_join(lock, hold)) != 0) {
 		return joined;
@@ -262,7 +278,7 @@ static void acquire_method(INTERNAL_FUNCTION_PARAMETERS, bool reading)
 	ZEND_PARSE_PARAMETERS_END();
 
 	READY_LOCK(lock);
-	if (rlock_check_ms(wait_ms, 0, RLOCK_WAIT_MAX, 1) == FAILURE) {
+	if (rlock_check_ms(wait_ms, 0, RLOCK_WAIT_MAX, 1) == FAILURE || !check_fiber(lock)) {
 		RETURN_THROWS();
 	}
 	if (reading && lock->cfg.master_count > 0) {
@@ -418,15 +434,17 @@ ZEND_METHOD(RLock, getFencingToken)
  * last level; at an inner one, after asking Redis whether the lease lasted (the callback's
  * exception, if any, stays the one the caller sees; a failure here is chained to it). False
  * when the lock was lost before the section ended. */
-static bool end_section(rlock_lock *lock)
+static bool end_section(rlock_lock *lock, rlock_lock *section_hold, uint32_t section_id)
 {
 	rlock_lock *hold = rlock_reentry_current(lock);
 	zend_object *callback_exception;
 	zend_long ms;
 	bool kept, last;
 
-	if (!hold) {
-		return !(lock->host ? lock->host : lock)->lost; /* lost, or released by the callback itself */
+	if (!hold || hold != section_hold || hold->hold_id != section_id) {
+		/* the section's hold ended: lost, or released by the callback itself (a hold the callback
+		 * took since is the callback's to release) */
+		return section_hold->lost_hold_id != section_id;
 	}
 	last = hold->hold_levels == 1;
 	if (!last && rlock_engine_unwinding()) {
@@ -483,6 +501,9 @@ ZEND_METHOD(RLock, synchronized)
 	zend_fcall_info_cache fcc;
 	zend_long wait_ms = 0;
 	zval self;
+	rlock_lock *section_hold;
+	uint32_t section_id;
+	bool lost;
 
 	ZEND_PARSE_PARAMETERS_START(1, 2)
 		Z_PARAM_FUNC(fci, fcc)
@@ -491,16 +512,21 @@ ZEND_METHOD(RLock, synchronized)
 	ZEND_PARSE_PARAMETERS_END();
 	READY_LOCK(lock);
 
-	if (rlock_check_ms(wait_ms, 0, RLOCK_WAIT_MAX, 2) == FAILURE || !begin_section(lock, wait_ms)) {
+	if (rlock_check_ms(wait_ms, 0, RLOCK_WAIT_MAX, 2) == FAILURE || !check_fiber(lock) || !begin_section(lock, wait_ms)) {
 		RETURN_THROWS();
 	}
+	section_hold = rlock_reentry_current(lock);
+	section_id = section_hold->hold_id;
+	GC_ADDREF(&section_hold->std); /* the callback may drop the last reference to a guest's host */
 	ZVAL_OBJ(&self, &lock->std);
 	fci.retval = return_value;
 	fci.params = &self;
 	fci.param_count = 1;
 	zend_call_function(&fci, &fcc);
 
-	if (!end_section(lock) && !EG(exception)) {
+	lost = !end_section(lock, section_hold, section_id);
+	OBJ_RELEASE(&section_hold->std);
+	if (lost && !EG(exception)) {
 		zend_throw_exception_ex(rlock_ce_lost_exception, 0,
 			"lock \"%s\" was lost before the critical section ended", ZSTR_VAL(lock->name));
 	}
@@ -522,7 +548,7 @@ ZEND_METHOD(RLock, restore)
 {
 	zend_string *name, *token;
 	HashTable *options = NULL;
-	rlock_lock *lock;
+	rlock_lock *lock, *hold;
 	rlock_lease_outcome outcome;
 
 	ZEND_PARSE_PARAMETERS_START(2, 3)
@@ -545,6 +571,10 @@ ZEND_METHOD(RLock, restore)
 	lock->cfg.fencing = false; /* the number is the first holder's to pass along: see docs/api.md */
 	lock_name(lock, name);
 	memcpy(lock->token, ZSTR_VAL(token), sizeof(lock->token) - 1);
+	if ((hold = rlock_reentry_find_token(lock)) != NULL) {
+		rlock_reentry_join(lock, hold); /* this process holds that token already: one hold */
+		return;
+	}
 	outcome = rlock_lease_restore(lock);
 	if (outcome == RLOCK_LEASE_FAILED) {
 		throw_failure(lock);

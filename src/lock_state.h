@@ -20,11 +20,13 @@ struct rlock_lock {
 	bool held;                /* our token held the key when we last looked */
 	bool lost;                /* the last hold ended by expiry or takeover */
 	bool reading;             /* the hold is a reader's lease, shared with other readers */
+	bool changing_mode;       /* a promotion or demotion is under way: the scripts take nothing anew */
 	pid_t owner_pid;          /* the process that acquired it; no other may free it */
 	/* Reentrancy (src/reentry.c): one hold, counted over the objects that share it. */
 	int levels;               /* acquisitions through this object not yet released */
 	int hold_levels;          /* on the object that took the lease: the levels of all that share it */
 	uint32_t hold_id;         /* counts the holds this object took: a guest's tells its own from a later one */
+	uint32_t lost_hold_id;    /* the hold_id of the last hold found lost */
 	rlock_lock *host;         /* on a guest: the object whose hold it shares (a counted reference) */
 	uint32_t host_hold_id;    /* the host's hold_id when the guest joined */
 	const void *fiber;        /* the fiber that took the hold; NULL: the main program */

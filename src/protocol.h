@@ -15,7 +15,7 @@ typedef struct rlock_script {
 } rlock_script;
 
 #define RLOCK_SCRIPT_MAX_KEYS 4
-#define RLOCK_SCRIPT_MAX_ARGS 6
+#define RLOCK_SCRIPT_MAX_ARGS 7
 #define RLOCK_SCRIPT_COMMAND_MAX (3 + RLOCK_SCRIPT_MAX_KEYS + RLOCK_SCRIPT_MAX_ARGS)
 
 /* EVALSHA sha numkeys keys... args... into cmd; returns the count. */

@@ -34,11 +34,29 @@ rlock_lock *rlock_reentry_current(rlock_lock *lock)
 	return rlock_lease_is_ours(lock) ? lock : NULL;
 }
 
+bool rlock_reentry_held_by_other_fiber(rlock_lock *lock)
+{
+	rlock_lock *hold = rlock_reentry_current(lock);
+
+	return hold && hold->fiber != current_fiber();
+}
+
 /* A hold other took itself, that lock may share: to read, any; to write, a writer's. */
 static bool shares(rlock_lock *lock, rlock_lock *other, bool reading)
 {
 	return (reading || !other->reading) && other->cfg.reentrant && other->fiber == current_fiber() && hold_alive(other, other->hold_id)
 		&& zend_string_equals(other->keys[0], lock->keys[0]) && rlock_config_same_servers(&other->cfg, &lock->cfg);
+}
+
+rlock_lock *rlock_reentry_find_token(rlock_lock *lock)
+{
+	for (rlock_lock *hold = RLOCK_G(held_head); hold; hold = hold->next_held) {
+		if (hold_alive(hold, hold->hold_id) && strcmp(hold->token, lock->token) == 0
+				&& zend_string_equals(hold->keys[0], lock->keys[0]) && rlock_config_same_servers(&hold->cfg, &lock->cfg)) {
+			return hold;
+		}
+	}
+	return NULL;
 }
 
 rlock_lock *rlock_reentry_find(rlock_lock *lock, bool reading)

@@ -15,6 +15,13 @@ rlock_lock *rlock_reentry_current(rlock_lock *lock);
  * NULL: a new lease is needed. Asks nothing of Redis. */
 rlock_lock *rlock_reentry_find(rlock_lock *lock, bool reading);
 
+/* lock holds a level of a hold another fiber took: an acquisition through it would be the
+ * other fiber's (the owner is a process and fiber). */
+bool rlock_reentry_held_by_other_fiber(rlock_lock *lock);
+
+/* This process's hold of the same key on the same servers by lock->token (restored twice). */
+rlock_lock *rlock_reentry_find_token(rlock_lock *lock);
+
 /* lock just took a lease of its own: level 1 of a new hold. */
 void rlock_reentry_begin(rlock_lock *lock);
 /* One more level of hold (lock's own, or another object's) through lock. */

@@ -123,9 +123,13 @@
 	"  local first = redis.call('ZRANGE', lock, 0, 0, 'WITHSCORES')\n" \
 	"  return math.max(1, first[2] - now_ms())\n" \
 	"end\n" \
+	"local function readers_expire()\n" \
+	"  local last = redis.call('ZRANGE', lock, -1, -1, 'WITHSCORES')\n" \
+	"  if last[2] then redis.call('PEXPIREAT', lock, last[2]) end\n" \
+	"end\n" \
 	"local function add_reader(token, ttl)\n" \
 	"  redis.call('ZADD', lock, now_ms() + ttl, token)\n" \
-	"  if redis.call('PTTL', lock) < tonumber(ttl) then redis.call('PEXPIRE', lock, ttl) end\n" \
+	"  readers_expire()\n" \
 	"end\n" \
 	"local function queue_up(waiter, ms)\n" \
 	"  redis.call('ZADD', queue, 'NX', now_us(), waiter)\n" \
@@ -145,7 +149,10 @@
 	"      local channel, token, ttl, ms, f = string.match(waiter, '^(.-)|(.-)|(%d+)|(%d+)|([01r])$')\n" \
 	"      now = now or now_us()\n" \
 	"      local alive = channel and line[i + 1] + ms * 1000 > now\n" \
-	"      if alive and f ~= 'r' and (readers_hold or readers > 0) then return readers > 0 end\n" \
+	"      if alive and f ~= 'r' and (readers_hold or readers > 0) then\n" \
+	"        if redis.call('PUBSUB', 'NUMSUB', channel)[2] > 0 then return readers > 0 end\n" \
+	"        alive = false\n" \
+	"      end\n" \
 	"      redis.call('ZREM', queue, waiter)\n" \
 	"      if alive and f == 'r' then\n" \
 	"        if readers == 0 and not readers_hold and redis.call('TYPE', lock).ok == 'string' then\n" \
@@ -190,9 +197,12 @@
 	RLOCK_LUA_FRAGMENT_QUEUE \
 	"local token, waiter = ARGV[1], ARGV[3]\n" \
 	"local holder = holder_of()\n" \
-	"if holder == READERS and redis.call('ZSCORE', lock, token) and redis.call('ZCARD', lock) == 1 then\n" \
-	"  redis.call('SET', lock, token, 'PX', ARGV[2])\n" \
-	"  return {1, new_fence(ARGV[6])}\n" \
+	"if ARGV[7] == '1' then\n" \
+	"  if holder == READERS and redis.call('ZSCORE', lock, token) and redis.call('ZCARD', lock) == 1 then\n" \
+	"    redis.call('SET', lock, token, 'PX', ARGV[2])\n" \
+	"    return {1, new_fence(ARGV[6])}\n" \
+	"  end\n" \
+	"  return {0, holder == false and 0 or holder_ms(holder)}\n" \
 	"end\n" \
 	"if holder == false and ARGV[5] == '1' and redis.call('EXISTS', queue) == 1 then\n" \
 	"  if not pass_on(false) then redis.call('DEL', lock) end\n" \
@@ -441,6 +451,9 @@
 	"  pass_on(true)\n" \
 	"  return {1, 0}\n" \
 	"end\n" \
+	"if ARGV[7] == '1' then\n" \
+	"  return {0, holder == false and 0 or holder_ms(holder)}\n" \
+	"end\n" \
 	"if holder == false and redis.call('EXISTS', queue) == 1 then\n" \
 	"  if not pass_on(false) then redis.call('DEL', lock) end\n" \
 	"  holder = holder_of()\n" \
@@ -455,6 +468,7 @@
 	"  return {1, 0}\n" \
 	"end\n" \
 	"if waiter ~= '' then queue_up(waiter, ARGV[4]) end\n" \
+	"if holder == READERS then return {0, math.min(holder_ms(holder), 1000)} end\n" \
 	"return {0, holder_ms(holder)}\n"
 
 /* src/lua/read-extend.lua */
@@ -465,7 +479,7 @@
 	"local now = t[1] * 1000 + math.floor(t[2] / 1000)\n" \
 	"if tonumber(ends) <= now then return 0 end\n" \
 	"redis.call('ZADD', KEYS[1], now + ARGV[2], ARGV[1])\n" \
-	"if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end\n" \
+	"redis.call('PEXPIREAT', KEYS[1], redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')[2])\n" \
 	"return 1\n"
 
 /* src/lua/read-release.lua */
@@ -475,7 +489,12 @@
 	"local ends = redis.pcall('ZSCORE', lock, ARGV[1])\n" \
 	"if type(ends) ~= 'string' then return 0 end\n" \
 	"redis.call('ZREM', lock, ARGV[1])\n" \
-	"if holder_of() == false and not pass_on(false) then redis.call('DEL', lock) end\n" \
+	"local holder = holder_of()\n" \
+	"if holder == READERS then\n" \
+	"  readers_expire()\n" \
+	"elseif not pass_on(false) then\n" \
+	"  redis.call('DEL', lock)\n" \
+	"end\n" \
 	"if tonumber(ends) <= now_ms() then return 0 end\n" \
 	"return 1\n"
 

@@ -16,7 +16,7 @@
  * for a holder that did not ask for fencing: its release or its leaving may
  * hand the lock to a waiter that did, who must get a fresh number. */
 #define LEASE_KEYS 3
-#define LEASE_ARGS_MAX 6
+#define LEASE_ARGS_MAX 7
 
 /* How long a waiter's place in line outlives its own deadline (ms). */
 #define RLOCK_WAITER_GRACE_MS 1000
@@ -84,15 +84,16 @@ static rlock_lease_outcome lease_attempt(rlock_lock *lock, const char *waiter, z
 	zend_long *holder_ttl)
 {
 	char ttl[MAX_LENGTH_OF_LONG], place[MAX_LENGTH_OF_LONG];
-	const char *argv[5] = {ttl, waiter, place, lock->cfg.fair ? "1" : "0", lock->cfg.fencing ? "1" : "0"};
-	size_t argvlen[5] = {0, strlen(waiter), 0, 1, 1};
+	const char *argv[6] = {ttl, waiter, place, lock->cfg.fair ? "1" : "0", lock->cfg.fencing ? "1" : "0",
+		lock->changing_mode ? "1" : "0"};
+	size_t argvlen[6] = {0, strlen(waiter), 0, 1, 1, 1};
 	rlock_lease_outcome outcome;
 	zend_long number = 0;
 
 	argvlen[0] = snprintf(ttl, sizeof(ttl), ZEND_LONG_FMT, lock->cfg.ttl);
 	argvlen[2] = snprintf(place, sizeof(place), ZEND_LONG_FMT, place_ms);
 	outcome = lease_pair_reply(lock,
-		lease_run(lock, for_mode(lock, &rlock_script_acquire, &rlock_script_read_acquire), LEASE_KEYS, 5, argv, argvlen),
+		lease_run(lock, for_mode(lock, &rlock_script_acquire, &rlock_script_read_acquire), LEASE_KEYS, 6, argv, argvlen),
 		&number);
 	if (outcome == RLOCK_LEASE_TAKEN) {
 		lock->fence = number;

@@ -35,10 +35,17 @@ local function holder_ms(holder)
   return math.max(1, first[2] - now_ms())
 end
 
+-- The readers' key ends with the last lease, no later: once every reader's lease has ended the
+-- key is gone, and a writer's plain SET NX finds the lock free.
+local function readers_expire()
+  local last = redis.call('ZRANGE', lock, -1, -1, 'WITHSCORES')
+  if last[2] then redis.call('PEXPIREAT', lock, last[2]) end
+end
+
 -- token reads for ttl ms from now (a new reader, or one renewed).
 local function add_reader(token, ttl)
   redis.call('ZADD', lock, now_ms() + ttl, token)
-  if redis.call('PTTL', lock) < tonumber(ttl) then redis.call('PEXPIRE', lock, ttl) end
+  readers_expire()
 end
 
 -- Puts waiter in line (NX: a retry keeps its place), which lasts at least its ms.
@@ -73,7 +80,12 @@ local function pass_on(readers_hold)
       local channel, token, ttl, ms, f = string.match(waiter, '^(.-)|(.-)|(%d+)|(%d+)|([01r])$')
       now = now or now_us()
       local alive = channel and line[i + 1] + ms * 1000 > now
-      if alive and f ~= 'r' and (readers_hold or readers > 0) then return readers > 0 end
+      if alive and f ~= 'r' and (readers_hold or readers > 0) then
+        -- a writer keeps its place while it listens; one that died (nobody on its channel) is
+        -- dropped, or it would keep new readers out until its deadline
+        if redis.call('PUBSUB', 'NUMSUB', channel)[2] > 0 then return readers > 0 end
+        alive = false
+      end
       redis.call('ZREM', queue, waiter)
       if alive and f == 'r' then
         if readers == 0 and not readers_hold and redis.call('TYPE', lock).ok == 'string' then

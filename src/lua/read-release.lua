@@ -5,6 +5,11 @@ local lock, queue, fence = KEYS[1], KEYS[2], KEYS[3]
 local ends = redis.pcall('ZSCORE', lock, ARGV[1])
 if type(ends) ~= 'string' then return 0 end
 redis.call('ZREM', lock, ARGV[1])
-if holder_of() == false and not pass_on(false) then redis.call('DEL', lock) end
+local holder = holder_of()
+if holder == READERS then
+  readers_expire()
+elseif not pass_on(false) then
+  redis.call('DEL', lock)
+end
 if tonumber(ends) <= now_ms() then return 0 end
 return 1
