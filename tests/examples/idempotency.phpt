@@ -14,7 +14,7 @@ foreach (['checkout' => $n, 'payment-callback' => $n, 'queue-consumer' => (strin
     echo preg_replace(['/\b' . $procs . '\b/', '/order \d+\b/'], ['N', 'order ID'], $out), "exit $exit\n";
 }
 [$exit, $out] = run_php_file(__DIR__ . '/../../examples/idempotent-fencing.php', [$redis->uri()], [], [], pdo_sqlite_extensions());
-echo preg_replace(['/\d{6,}/', '/invoice:[0-9a-f]+/'], ['N', 'invoice:ID'], $out), "exit $exit\n";
+echo preg_replace(['/invoice:[0-9a-f]+/', '/\d{6,}/'], ['invoice:ID', 'N'], $out), "exit $exit\n";
 ?>
 --CLEAN--
 <?php require __DIR__ . '/../inc/server.inc'; TestRedis::cleanup(__FILE__); ?>
