@@ -5,6 +5,7 @@
 #include <string.h>
 #include "connect.h"
 #include "protocol.h"
+#include "sentinel.h"
 
 struct timeval rlock_ms_to_timeval(int64_t ms)
 {
@@ -65,12 +66,20 @@ static void read_eviction(const redisReply *reply, rlock_server_facts *facts)
 	}
 }
 
+/* ROLE's first element: a master found through Sentinel must say so, or it is an old one. */
+static bool is_master(const redisReply *reply)
+{
+	const redisReply *role = rlock_reply_at(reply, 0);
+
+	return role && role->type == REDIS_REPLY_STRING && strcmp(role->str, "master") == 0;
+}
+
 /* AUTH and SELECT go out in one round trip; the name lets operators tell
  * rlock's connections apart in CLIENT LIST. */
 static bool handshake(redisContext *ctx, const rlock_server *server, bool select_db, const char *name,
 	rlock_server_facts *facts, int64_t timeout_ms, char *error, size_t errlen)
 {
-	int sent = 0, auth_at = -1, select_at = -1, info_at = -1, memory_at = -1;
+	int sent = 0, auth_at = -1, select_at = -1, info_at = -1, memory_at = -1, role_at = -1;
 	bool ok = true;
 
 	if (server->pass) {
@@ -87,6 +96,10 @@ static bool handshake(redisContext *ctx, const rlock_server *server, bool select
 	}
 	redisAppendCommand(ctx, "CLIENT SETNAME %s", name);
 	sent++;
+	if (server->sentinels) {
+		redisAppendCommand(ctx, "ROLE");
+		role_at = sent++;
+	}
 	if (facts) {
 		memset(facts, 0, sizeof(*facts));
 		redisAppendCommand(ctx, "INFO server");
@@ -107,6 +120,11 @@ static bool handshake(redisContext *ctx, const rlock_server *server, bool select
 				server->display, reply->str);
 			ok = false;
 		}
+		if (ok && i == role_at && !is_master(reply)) {
+			snprintf(error, errlen, "%s: the server the sentinels named is not a master (yet): "
+				"a failover is under way", server->display);
+			ok = false;
+		}
 		if (i == info_at) {
 			read_run_id(reply, facts);
 		} else if (i == memory_at) {
@@ -121,12 +139,19 @@ redisContext *rlock_server_connect(const rlock_server *server, int64_t connect_m
 	bool select_db, const char *name, rlock_server_facts *facts, char *error, size_t errlen)
 {
 	struct timeval tv = rlock_ms_to_timeval(connect_ms);
-	redisContext *ctx = server->unix_path
-		? redisConnectUnixWithTimeout(server->unix_path, tv)
-		: redisConnectWithTimeout(server->host, server->port, tv);
+	char host[RLOCK_SENTINEL_HOST_MAX];
+	int port = server->port;
+	redisContext *ctx;
 
+	if (server->sentinels && !rlock_sentinel_find_master(server->sentinels, connect_ms, read_ms,
+			host, sizeof(host), &port, error, errlen)) {
+		return NULL;
+	}
+	ctx = server->unix_path ? redisConnectUnixWithTimeout(server->unix_path, tv)
+		: redisConnectWithTimeout(server->sentinels ? host : server->host, port, tv);
 	if (!ctx || ctx->err) {
-		snprintf(error, errlen, "cannot connect to %s: %s", server->display, ctx ? ctx->errstr : "out of memory");
+		snprintf(error, errlen, "cannot connect to %s%s%s: %s", server->display,
+			server->sentinels ? " at " : "", server->sentinels ? host : "", ctx ? ctx->errstr : "out of memory");
 	} else if (redisSetTimeout(ctx, rlock_ms_to_timeval(read_ms)) != REDIS_OK) {
 		snprintf(error, errlen, "cannot set up connection to %s: %s", server->display, ctx->errstr);
 	} else if (handshake(ctx, server, select_db, name, facts, read_ms, error, errlen)) {

@@ -288,6 +288,21 @@ void rlock_server_free(rlock_server *server)
 		zend_string_release(server->identity);
 		server->identity = NULL;
 	}
+	if (server->sentinels) {
+		rlock_sentinels_free(server->sentinels);
+		server->sentinels = NULL;
+	}
+}
+
+void rlock_sentinels_free(rlock_sentinels *s)
+{
+	for (int i = 0; i < s->count; i++) {
+		rlock_server_free(&s->nodes[i]);
+	}
+	if (s->service) {
+		pefree(s->service, 1);
+	}
+	pefree(s, 1);
 }
 
 void rlock_server_for_node(const rlock_server *seed, const char *host, size_t host_len, int port, rlock_server *out)
