@@ -150,8 +150,12 @@ redisContext *rlock_server_connect(const rlock_server *server, int64_t connect_m
 	ctx = server->unix_path ? redisConnectUnixWithTimeout(server->unix_path, tv)
 		: redisConnectWithTimeout(server->sentinels ? host : server->host, port, tv);
 	if (!ctx || ctx->err) {
-		snprintf(error, errlen, "cannot connect to %s%s%s: %s", server->display,
-			server->sentinels ? " at " : "", server->sentinels ? host : "", ctx ? ctx->errstr : "out of memory");
+		char where[RLOCK_SENTINEL_HOST_MAX + 16] = "";
+
+		if (server->sentinels) {
+			snprintf(where, sizeof(where), " at %s:%d", host, port);
+		}
+		snprintf(error, errlen, "cannot connect to %s%s: %s", server->display, where, ctx ? ctx->errstr : "out of memory");
 	} else if (redisSetTimeout(ctx, rlock_ms_to_timeval(read_ms)) != REDIS_OK) {
 		snprintf(error, errlen, "cannot set up connection to %s: %s", server->display, ctx->errstr);
 	} else if (handshake(ctx, server, select_db, name, facts, read_ms, error, errlen)) {

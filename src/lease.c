@@ -200,7 +200,7 @@ rlock_lease_outcome rlock_lease_acquire(rlock_lock *lock, zend_long wait_ms)
 		return RLOCK_LEASE_FAILED;
 	}
 	outcome = wait_ms > 0 ? backend->wait(lock, deadline) : backend->take(lock);
-	if (outcome == RLOCK_LEASE_TAKEN && lease_replicated(lock, "taken") == RLOCK_LEASE_FAILED) {
+	if (outcome == RLOCK_LEASE_TAKEN && lease_replicated(lock, "taken (and now given back)") == RLOCK_LEASE_FAILED) {
 		backend->abandon(lock); /* a lease a failover could hand to another: given back */
 		return RLOCK_LEASE_FAILED;
 	}
