@@ -9,8 +9,9 @@
 #include "sentinel.h"
 #include "protocol.h"
 
-/* A short connection to one sentinel (AUTH when its URI has a password). */
-static redisContext *sentinel_open(const rlock_server *node, int64_t connect_ms, int64_t read_ms)
+/* A short connection to one sentinel (AUTH when its URI has a password); NULL with why. */
+static redisContext *sentinel_open(const rlock_server *node, int64_t connect_ms, int64_t read_ms,
+	char *why, size_t why_size)
 {
 	struct timeval connect_tv = {connect_ms / 1000, (connect_ms % 1000) * 1000};
 	struct timeval read_tv = {read_ms / 1000, (read_ms % 1000) * 1000};
@@ -18,16 +19,22 @@ static redisContext *sentinel_open(const rlock_server *node, int64_t connect_ms,
 		: redisConnectWithTimeout(node->host, node->port, connect_tv);
 	redisReply *reply = NULL;
 
-	if (ctx && !ctx->err && redisSetTimeout(ctx, read_tv) == REDIS_OK && node->pass) {
+	if (!ctx || ctx->err || redisSetTimeout(ctx, read_tv) != REDIS_OK) {
+		snprintf(why, why_size, "%s: %s", node->display, ctx ? ctx->errstr : "out of memory");
+	} else if (node->pass) {
 		reply = node->user ? redisCommand(ctx, "AUTH %s %s", node->user, node->pass)
 			: redisCommand(ctx, "AUTH %s", node->pass);
 		if (!reply || rlock_reply_is_any_error(reply)) {
-			redisFree(ctx);
-			ctx = NULL;
+			snprintf(why, why_size, "%s: authentication failed: %s", node->display,
+				reply ? reply->str : ctx->errstr);
 		}
-		if (reply) {
-			freeReplyObject(reply);
-		}
+	}
+	if (reply) {
+		freeReplyObject(reply);
+	}
+	if (ctx && why[0]) {
+		redisFree(ctx);
+		ctx = NULL;
 	}
 	return ctx;
 }
@@ -36,14 +43,20 @@ static redisContext *sentinel_open(const rlock_server *node, int64_t connect_ms,
 static bool ask_sentinel(const rlock_server *node, const char *service, int64_t connect_ms, int64_t read_ms,
 	char *host, size_t host_size, int *port, char *error, size_t errlen)
 {
-	redisContext *ctx = sentinel_open(node, connect_ms, read_ms);
-	redisReply *reply = ctx && !ctx->err
-		? redisCommand(ctx, "SENTINEL get-master-addr-by-name %s", service) : NULL;
-	const redisReply *name = rlock_reply_at(reply, 0), *at = rlock_reply_at(reply, 1);
+	redisContext *ctx;
+	redisReply *reply;
+	const redisReply *name, *at;
 	bool found = false;
 
-	if (!ctx || ctx->err || !reply) {
-		snprintf(error, errlen, "%s: %s", node->display, ctx && ctx->err ? ctx->errstr : "no answer");
+	error[0] = '\0';
+	if (!(ctx = sentinel_open(node, connect_ms, read_ms, error, errlen))) {
+		return false;
+	}
+	reply = redisCommand(ctx, "SENTINEL get-master-addr-by-name %s", service);
+	name = rlock_reply_at(reply, 0);
+	at = rlock_reply_at(reply, 1);
+	if (!reply) {
+		snprintf(error, errlen, "%s: %s", node->display, ctx->errstr);
 	} else if (!name || !at || name->type != REDIS_REPLY_STRING || at->type != REDIS_REPLY_STRING
 			|| name->len >= host_size || (*port = atoi(at->str)) <= 0 || *port > 65535) {
 		snprintf(error, errlen, "%s: %s", node->display, rlock_reply_is_any_error(reply) ? reply->str
@@ -55,9 +68,7 @@ static bool ask_sentinel(const rlock_server *node, const char *service, int64_t 
 	if (reply) {
 		freeReplyObject(reply);
 	}
-	if (ctx) {
-		redisFree(ctx);
-	}
+	redisFree(ctx);
 	return found;
 }
 
@@ -79,11 +90,23 @@ bool rlock_sentinel_find_master(const rlock_sentinels *s, int64_t connect_ms, in
 	return false;
 }
 
+bool rlock_sentinel_still_master(const rlock_sentinels *s, const redisContext *ctx, int64_t timeout_ms)
+{
+	char host[RLOCK_SENTINEL_HOST_MAX], error[256];
+	int port;
+
+	if (!rlock_sentinel_find_master(s, timeout_ms, timeout_ms, host, sizeof(host), &port, error, sizeof(error))) {
+		return true;
+	}
+	return ctx->tcp.host && strcmp(ctx->tcp.host, host) == 0 && ctx->tcp.port == port;
+}
+
 redisContext *rlock_sentinel_watch(const rlock_sentinels *s, int64_t connect_ms, int64_t read_ms)
 {
 	for (int i = 0; i < s->count; i++) {
-		redisContext *ctx = sentinel_open(&s->nodes[i], connect_ms, read_ms);
-		redisReply *reply = ctx && !ctx->err ? redisCommand(ctx, "SUBSCRIBE +promoted-slave +switch-master") : NULL;
+		char why[160] = "";
+		redisContext *ctx = sentinel_open(&s->nodes[i], connect_ms, read_ms, why, sizeof(why));
+		redisReply *reply = ctx ? redisCommand(ctx, "SUBSCRIBE +promoted-slave +switch-master") : NULL;
 		bool subscribed = reply && reply->type == REDIS_REPLY_ARRAY;
 
 		if (reply) {

@@ -16,6 +16,11 @@
 bool rlock_sentinel_find_master(const rlock_sentinels *s, int64_t connect_ms, int64_t read_ms,
 	char *host, size_t host_size, int *port, char *error, size_t errlen);
 
+/* ctx is connected to the address the sentinels give for the master now, or none of them
+ * could be asked (then it is kept: the sentinels down are no failover). For connections that
+ * have no watch (the watchdog thread's), asked before they are used again. */
+bool rlock_sentinel_still_master(const rlock_sentinels *s, const redisContext *ctx, int64_t timeout_ms);
+
 /* A connection to the first sentinel that answers, subscribed to what it publishes when a
  * failover names a new master (+promoted-slave, +switch-master). NULL when none answers. */
 redisContext *rlock_sentinel_watch(const rlock_sentinels *s, int64_t connect_ms, int64_t read_ms);

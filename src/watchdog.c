@@ -19,6 +19,7 @@
 #include "connect.h"
 #include "errors.h"
 #include "protocol.h"
+#include "sentinel.h"
 #include "watchdog.h"
 
 /* Retry pause after a failed renewal (us), while the lease still lasts. */
@@ -179,7 +180,9 @@ static redisContext *link_for(const rlock_server *server, int64_t timeout_ms)
 	redisContext *ctx;
 
 	for (size_t i = 0; i < wd.link_count; i++) {
-		if (wd.links[i].server == server && wd.links[i].ctx && !wd.links[i].ctx->err) {
+		if (wd.links[i].server == server && wd.links[i].ctx && !wd.links[i].ctx->err
+				/* a demoted master takes renewals until the sentinels reconfigure it */
+				&& (!server->sentinels || rlock_sentinel_still_master(server->sentinels, wd.links[i].ctx, timeout_ms))) {
 			redisSetTimeout(wd.links[i].ctx, rlock_ms_to_timeval(timeout_ms));
 			return wd.links[i].ctx;
 		}

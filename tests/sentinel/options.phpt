@@ -43,6 +43,8 @@ attempt(fn() => (new RLock('a', ['sentinels' => ["redis://127.0.0.1:$port"], 'se
     'connect_timeout' => 200]))->acquire());
 $set = TestSentinelSet::start(__FILE__, 1, 1);
 attempt(fn() => (new RLock('a', ['service' => 'nosuch'] + $set->opts()))->acquire());
+$withPassword = ['sentinels' => ['redis://:wrong-pw@127.0.0.1:' . $set->sentinels[0]->port]] + $set->opts();
+attempt(fn() => (new RLock('a', $withPassword))->acquire());
 attempt(fn() => (new RLock('a', $set->opts(['sync_replicas' => 2])))->acquire());
 
 echo "-- INI defaults\n";
@@ -80,6 +82,7 @@ ValueError: RLockSemaphore::__construct(): Argument #2 ($options) has an unknown
 -- unreachable or unknowing sentinels
 RLockConnectionException: no sentinel named a master of "shop": redis://127.0.0.1:PORT/0: Connection refused
 RLockConnectionException: no sentinel named a master of "nosuch": redis://127.0.0.1:PORT/0: it knows no master of that name
+RLockConnectionException: no sentinel named a master of "shop": redis://:***@127.0.0.1:PORT/0: authentication failed: ERR AUTH <password> called without any password configured for the default user. Are you sure your confi
 RLockConnectionException: lock "a" was taken (and now given back), but only 1 of the 2 replicas (sync_replicas) of the master of "shop" (db 0, through Sentinel at redis://127.0.0.1:PORT/0) had it within sync_timeout (250 ms)
 -- INI defaults
 bool(true)
