@@ -6,6 +6,7 @@
 #include "options.h"
 #include "cluster.h"
 #include "keys.h"
+#include "tls_option.h"
 
 typedef zend_result (*option_handler)(rlock_config *cfg, const char *key, zval *value, uint32_t arg);
 
@@ -63,7 +64,7 @@ static zend_result resolve_server(rlock_config *cfg, const char *uri, size_t len
 {
 	const char *why = NULL;
 
-	cfg->conn = rlock_pool_get(&RLOCK_G(pool), uri, len, &why);
+	cfg->conn = rlock_pool_get_tls(&RLOCK_G(pool), uri, len, cfg->tls, &why);
 	if (!cfg->conn) {
 		zend_string *shown = rlock_uri_redact(uri, len);
 
@@ -337,13 +338,18 @@ static zend_result opt_cluster(rlock_config *cfg, const char *key, zval *value, 
 			key, zend_zval_type_name(value));
 		return FAILURE;
 	}
-	cfg->cluster = rlock_cluster_get(&RLOCK_G(clusters), &RLOCK_G(pool), value, &why);
+	cfg->cluster = rlock_cluster_get(&RLOCK_G(clusters), &RLOCK_G(pool), value, cfg->tls, &why);
 	if (!cfg->cluster) {
 		zend_argument_value_error(arg, "option \"%s\" has a malformed seed: %s", key, why);
 		return FAILURE;
 	}
 	cfg->conn = cfg->cluster->seeds[0]; /* until a key is routed */
 	return SUCCESS;
+}
+
+static zend_result opt_tls(rlock_config *cfg, const char *key, zval *value, uint32_t arg)
+{
+	return SUCCESS; /* read ahead of the others by apply_options(): the servers need it */
 }
 
 static const option_entry all_options[] = {
@@ -365,6 +371,7 @@ static const option_entry all_options[] = {
 	{"max_result_bytes", opt_max_result_bytes, RLOCK_FOR_IDEMPOTENCY},
 	{"allowed_classes", opt_allowed_classes, RLOCK_FOR_IDEMPOTENCY},
 	{"cluster", opt_cluster, FOR_ALL},
+	{"tls", opt_tls, FOR_ALL},
 };
 
 static const option_entry *find_option(const zend_string *key, unsigned kind)
@@ -400,6 +407,9 @@ static zend_result apply_options(rlock_config *cfg, HashTable *options, unsigned
 	zend_ulong index;
 	zval *value;
 
+	if (rlock_tls_option(options, &cfg->tls, arg) == FAILURE) {
+		return FAILURE;
+	}
 	ZEND_HASH_FOREACH_KEY_VAL(options, index, key, value) {
 		const option_entry *entry;
 
@@ -447,6 +457,7 @@ static void config_defaults(rlock_config *cfg, unsigned kind)
 	cfg->max_result_bytes = RLOCK_DEFAULT_RESULT_MAX;
 	cfg->every_class = false;
 	cfg->allowed_classes = NULL;
+	cfg->tls = NULL;
 	if (kind == RLOCK_FOR_IDEMPOTENCY) {
 		/* checked when it was set: cannot fail here */
 		rlock_allowed_classes_parse(RLOCK_G(allowed_classes), &cfg->every_class, &cfg->allowed_classes, &why);
@@ -515,7 +526,7 @@ static zend_result config_backend(rlock_config *cfg, HashTable *options)
 		: cfg->master_count ? &rlock_backend_redlock : &rlock_backend_single;
 	if (!cfg->conn) {
 		/* rlock.servers was checked when it was set; this cannot fail but for memory. */
-		cfg->conn = rlock_pool_get(&RLOCK_G(pool), RLOCK_G(servers), strlen(RLOCK_G(servers)), &why);
+		cfg->conn = rlock_pool_get_tls(&RLOCK_G(pool), RLOCK_G(servers), strlen(RLOCK_G(servers)), cfg->tls, &why);
 		if (!cfg->conn) {
 			zend_value_error("rlock.servers is malformed: %s", why);
 			return FAILURE;
@@ -532,12 +543,16 @@ zend_result rlock_config_init(rlock_config *cfg, HashTable *options, unsigned ki
 		rlock_config_dtor(cfg);
 		return FAILURE;
 	}
+	rlock_tls_free(cfg->tls); /* each server has its own copy */
+	cfg->tls = NULL;
 	return SUCCESS;
 }
 
 void rlock_config_dtor(rlock_config *cfg)
 {
 	rlock_allowed_classes_free(&cfg->allowed_classes);
+	rlock_tls_free(cfg->tls);
+	cfg->tls = NULL;
 	if (cfg->prefix) {
 		zend_string_release(cfg->prefix);
 		cfg->prefix = NULL;
