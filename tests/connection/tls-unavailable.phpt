@@ -35,7 +35,7 @@ refused(fn() => new RLock('x', ['servers' => "rediss://:$secret@127.0.0.1:6380"]
 refused(fn() => new RLock('x', ['servers' => ["rediss://a", "rediss://b", "rediss://c"]]));
 refused(fn() => new RLock('x', ['servers' => 'redis://127.0.0.1', 'tls' => ['cafile' => '/etc/ssl/ca.pem']]));
 refused(fn() => new RLockIdempotency('x', ['cluster' => ["rediss://shop:$secret@127.0.0.1:7000"]]));
-refused(fn() => new RLockSemaphore('x', 2, ['tls' => []]));
+refused(fn() => new RLockSemaphore('x', ['tls' => []]));
 
 [$status, $out] = run_php('<?php echo ini_get("rlock.servers"), "\n";', ['rlock.servers' => "rediss://:$secret@h"]);
 echo str_replace($secret, '<PASSWORD>', trim($out)), "\n";
@@ -50,7 +50,7 @@ ValueError: RLock::__construct(): Argument #2 ($options) option "tls" is not ava
   password shown: no
 ValueError: RLockIdempotency::__construct(): Argument #2 ($options) option "cluster" has a malformed seed: TLS (rediss://) is not available: this rlock was built on hiredis %d.%d.%d without hiredis_ssl (TLS needs hiredis >= 1.0 with hiredis_ssl)
   password shown: no
-ValueError: RLockSemaphore::__construct(): Argument #3 ($options) option "tls" is not available: this rlock was built on hiredis %d.%d.%d without hiredis_ssl (TLS needs hiredis >= 1.0 with hiredis_ssl)
+ValueError: RLockSemaphore::__construct(): Argument #2 ($options) option "tls" is not available: this rlock was built on hiredis %d.%d.%d without hiredis_ssl (TLS needs hiredis >= 1.0 with hiredis_ssl)
   password shown: no
 %AWarning: PHP Startup: rlock.servers "rediss://:***@h" is malformed: TLS (rediss://) is not available: this rlock was built on hiredis %d.%d.%d without hiredis_ssl (TLS needs hiredis >= 1.0 with hiredis_ssl) in Unknown on line 0
 %A

@@ -117,12 +117,12 @@ RLockConnectionException: cannot connect to rediss://127.0.0.1:%d/0: TLS handsha
 bool(true)
 bool(true)
 -- failures
-RLockConnectionException: cannot connect to rediss://127.0.0.1:%d/0: TLS handshake failed: certificate verify failed: unable to get local issuer certificate
-RLockConnectionException: cannot connect to rediss://127.0.0.1:%d/0: TLS handshake failed: certificate verify failed: unable to get local issuer certificate
+RLockConnectionException: cannot connect to rediss://127.0.0.1:%d/0: TLS handshake failed: certificate verify failed: self-signed certificate in certificate chain
+RLockConnectionException: cannot connect to rediss://127.0.0.1:%d/0: TLS handshake failed: certificate verify failed: self-signed certificate in certificate chain
 RLockConnectionException: cannot connect to rediss://127.0.0.1:%d/0: TLS handshake failed: certificate verify failed: hostname mismatch
 RLockConnectionException: cannot connect to rediss://localhost:%d/0: cannot load the TLS cafile "%s/missing.crt": %s
 verify_peer false: bool(true)
 -- mutual TLS
-RLockConnectionException: lost connection to rediss://localhost:%d/0: TLS: %s
+RLockConnectionException: lost connection to rediss://localhost:%d/0: the server asked for a client certificate and closed the connection without one (see the tls option's local_cert)%A
 bool(true)
 bool(true)
