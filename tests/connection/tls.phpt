@@ -95,6 +95,17 @@ fails('tls:6', ['servers' => $mutual_at, 'tls' => $trusted]);
 $lock = new RLock('tls:6', ['servers' => $mutual_at,
     'tls' => $trusted + ['local_cert' => "$pki/client.crt", 'local_pk' => "$pki/client.key"]]);
 var_dump($lock->acquire(), $lock->release());
+
+echo "-- no password in a TLS failure\n";
+$secret = 'Sup3r-S3cret';
+foreach ([["rediss://:$secret@127.0.0.1:{$one_way['tls-port']}", ['cafile' => "$pki/other-ca.crt"]],
+          ["rediss://shop:$secret@localhost:{$mutual['tls-port']}", $trusted]] as [$uri, $tls]) {
+    try {
+        (new RLock('tls:7', ['servers' => $uri, 'tls' => $tls]))->acquire();
+    } catch (RLockConnectionException $e) {
+        echo str_contains((string) $e, $secret) ? 'password shown' : 'not shown', ': ', $e->getMessage(), "\n";
+    }
+}
 ?>
 --CLEAN--
 <?php require __DIR__ . '/../inc/server.inc'; TestRedis::cleanup(__FILE__); ?>
@@ -126,3 +137,6 @@ verify_peer false: bool(true)
 RLockConnectionException: lost connection to rediss://localhost:%d/0: the server asked for a client certificate and closed the connection without one (see the tls option's local_cert)%A
 bool(true)
 bool(true)
+-- no password in a TLS failure
+not shown: cannot connect to rediss://:***@127.0.0.1:%d/0: TLS handshake failed: certificate verify failed: self-signed certificate in certificate chain
+not shown: lost connection to rediss://shop:***@localhost:%d/0: the server asked for a client certificate and closed the connection without one (see the tls option's local_cert)%A
