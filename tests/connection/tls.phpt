@@ -96,6 +96,13 @@ $lock = new RLock('tls:6', ['servers' => $mutual_at,
     'tls' => $trusted + ['local_cert' => "$pki/client.crt", 'local_pk' => "$pki/client.key"]]);
 var_dump($lock->acquire(), $lock->release());
 
+echo "-- Redlock over TLS: one command to every master at once\n";
+$third = tls_server_config($pki, false);
+TestRedis::start(__FILE__ . '.node2', $third);
+$lock = new RLock('tls:8', ['servers' => [$at, "rediss://127.0.0.1:{$third['tls-port']}", $mutual_at],
+    'tls' => $trusted + ['local_cert' => "$pki/client.crt", 'local_pk' => "$pki/client.key"]]);
+var_dump($lock->acquire(), $lock->release());
+
 echo "-- no password in a TLS failure\n";
 $secret = 'Sup3r-S3cret';
 foreach ([["rediss://:$secret@127.0.0.1:{$one_way['tls-port']}", ['cafile' => "$pki/other-ca.crt"]],
@@ -135,6 +142,9 @@ RLockConnectionException: cannot connect to rediss://localhost:%d/0: cannot load
 verify_peer false: bool(true)
 -- mutual TLS
 RLockConnectionException: lost connection to rediss://localhost:%d/0: the server asked for a client certificate and closed the connection without one (see the tls option's local_cert)%A
+bool(true)
+bool(true)
+-- Redlock over TLS: one command to every master at once
 bool(true)
 bool(true)
 -- no password in a TLS failure
