@@ -48,7 +48,7 @@ if test "$PHP_RLOCK" != "no"; then
   fi
 
   PHP_NEW_EXTENSION([rlock],
-    [php_rlock.c src/pid.c src/token.c src/failure.c src/errors.c src/object.c src/uri.c src/connect.c src/conn.c src/fanout.c src/cluster.c src/protocol.c src/scripts.c src/keys.c src/options.c src/lease.c src/queue.c src/single.c src/redlock.c src/interrupt.c src/wait.c src/watchdog.c src/lock.c src/claim.c src/outcome.c src/idempotency.c src/permits.c src/semaphore.c src/answer.c src/reentry.c src/tls.c src/tls_option.c],
+    [php_rlock.c src/pid.c src/token.c src/failure.c src/errors.c src/object.c src/uri.c src/connect.c src/conn.c src/fanout.c src/cluster.c src/protocol.c src/scripts.c src/keys.c src/options.c src/lease.c src/queue.c src/single.c src/redlock.c src/interrupt.c src/wait.c src/watchdog.c src/lock.c src/claim.c src/outcome.c src/idempotency.c src/permits.c src/semaphore.c src/answer.c src/reentry.c src/sentinel.c src/replicas.c src/tls.c src/tls_option.c],
     [$ext_shared], [], [-DZEND_ENABLE_STATIC_TSRMLS_CACHE=1 -Wall -Wextra -Wno-unused-parameter $rlock_tls_cflags])
   PHP_ADD_LIBRARY([pthread], [1], [RLOCK_SHARED_LIBADD])
   PHP_ADD_BUILD_DIR([$ext_builddir/src])

@@ -27,24 +27,28 @@
 #include "src/semaphore.h"
 #include "src/cluster.h"
 #include "src/tls.h"
+#include "src/sentinel.h"
 
 ZEND_DECLARE_MODULE_GLOBALS(rlock)
 
-/* An INI millisecond value must parse fully and sit within [min, max]. */
-static zend_result update_ms(zend_ini_entry *entry, zend_string *new_value, void *mh_arg1,
-	void *mh_arg2, void *mh_arg3, int stage, zend_long min, zend_long max)
+/* An INI number of unit (milliseconds) must parse fully and sit within [min, max]. */
+static zend_result update_number(zend_ini_entry *entry, zend_string *new_value, void *mh_arg1,
+	void *mh_arg2, void *mh_arg3, int stage, zend_long min, zend_long max, const char *unit)
 {
 	char *end = NULL;
 	zend_long value = ZEND_STRTOL(ZSTR_VAL(new_value), &end, 10);
 
 	if (ZSTR_LEN(new_value) == 0 || *end != '\0' || value < min || value > max) {
 		php_error_docref(NULL, E_WARNING, "%s must be between " ZEND_LONG_FMT " and "
-			ZEND_LONG_FMT " (milliseconds), \"%s\" given",
-			ZSTR_VAL(entry->name), min, max, ZSTR_VAL(new_value));
+			ZEND_LONG_FMT " (%s), \"%s\" given",
+			ZSTR_VAL(entry->name), min, max, unit, ZSTR_VAL(new_value));
 		return FAILURE;
 	}
 	return OnUpdateLong(entry, new_value, mh_arg1, mh_arg2, mh_arg3, stage);
 }
+
+#define update_ms(entry, new_value, mh_arg1, mh_arg2, mh_arg3, stage, min, max) \
+	update_number(entry, new_value, mh_arg1, mh_arg2, mh_arg3, stage, min, max, "milliseconds")
 
 static ZEND_INI_MH(OnUpdateTtl)
 {
@@ -93,6 +97,42 @@ static ZEND_INI_MH(OnUpdateServers)
 	return OnUpdateString(entry, new_value, mh_arg1, mh_arg2, mh_arg3, stage);
 }
 
+static ZEND_INI_MH(OnUpdateSyncReplicas)
+{
+	return update_number(entry, new_value, mh_arg1, mh_arg2, mh_arg3, stage, 0, RLOCK_SYNC_REPLICAS_MAX, "replicas");
+}
+
+static ZEND_INI_MH(OnUpdateSyncTimeout)
+{
+	return update_ms(entry, new_value, mh_arg1, mh_arg2, mh_arg3, stage, 1, RLOCK_SYNC_TIMEOUT_MAX);
+}
+
+/* rlock.sentinels and rlock.service are checked together, as the options are; the name
+ * stands in for whichever is not set yet. */
+static ZEND_INI_MH(OnUpdateSentinel)
+{
+	bool is_service = zend_string_equals_literal(entry->name, "rlock.service");
+	const char *service = is_service ? ZSTR_VAL(new_value) : "master";
+	zval uris;
+	rlock_server server;
+	const char *why = NULL;
+
+	ZVAL_STRING(&uris, is_service ? "redis://127.0.0.1:26379" : ZSTR_VAL(new_value));
+	if (ZSTR_LEN(new_value) && rlock_sentinel_server(service, strlen(service), &uris, &server, &why) == FAILURE) {
+		zend_string *shown = rlock_uri_redact(ZSTR_VAL(new_value), ZSTR_LEN(new_value));
+
+		php_error_docref(NULL, E_WARNING, "%s \"%s\" is malformed: %s", ZSTR_VAL(entry->name), ZSTR_VAL(shown), why);
+		zend_string_release(shown);
+		zval_ptr_dtor(&uris);
+		return FAILURE;
+	}
+	if (ZSTR_LEN(new_value)) {
+		rlock_server_free(&server);
+	}
+	zval_ptr_dtor(&uris);
+	return OnUpdateString(entry, new_value, mh_arg1, mh_arg2, mh_arg3, stage);
+}
+
 static ZEND_INI_MH(OnUpdatePrefix)
 {
 	if (ZSTR_LEN(new_value) > RLOCK_PREFIX_MAX) {
@@ -138,6 +178,14 @@ static ZEND_INI_DISP(display_servers)
 PHP_INI_BEGIN()
 	STD_PHP_INI_ENTRY_EX("rlock.servers", "redis://127.0.0.1:6379", PHP_INI_SYSTEM | PHP_INI_PERDIR,
 		OnUpdateServers, servers, zend_rlock_globals, rlock_globals, display_servers)
+	STD_PHP_INI_ENTRY_EX("rlock.sentinels", "", PHP_INI_SYSTEM | PHP_INI_PERDIR,
+		OnUpdateSentinel, sentinels, zend_rlock_globals, rlock_globals, display_servers)
+	STD_PHP_INI_ENTRY_EX("rlock.service", "", PHP_INI_SYSTEM | PHP_INI_PERDIR,
+		OnUpdateSentinel, service, zend_rlock_globals, rlock_globals, display_servers)
+	STD_PHP_INI_ENTRY("rlock.sync_replicas", "0", PHP_INI_ALL,
+		OnUpdateSyncReplicas, sync_replicas, zend_rlock_globals, rlock_globals)
+	STD_PHP_INI_ENTRY("rlock.sync_timeout", "500", PHP_INI_ALL,
+		OnUpdateSyncTimeout, sync_timeout, zend_rlock_globals, rlock_globals)
 	STD_PHP_INI_ENTRY("rlock.allowed_classes", "", PHP_INI_ALL,
 		OnUpdateAllowedClasses, allowed_classes, zend_rlock_globals, rlock_globals)
 	STD_PHP_INI_ENTRY("rlock.prefix", "rlock:", PHP_INI_ALL,

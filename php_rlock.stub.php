@@ -22,8 +22,9 @@ final class RLock
     /**
      * @param string $name    what is being locked, e.g. "order:1001" (1..1024 bytes)
      * @param array  $options servers (one URI, or 3..9 Redlock masters), cluster (seed URIs),
-     *                        prefix, ttl, connect_timeout, read_timeout, auto_release, fair,
-     *                        fencing, watchdog, on_lost, reentrant (see docs/api.md)
+     *                        sentinels + service, prefix, ttl, connect_timeout, read_timeout,
+     *                        auto_release, fair, fencing, watchdog, on_lost, reentrant,
+     *                        sync_replicas, sync_timeout (see docs/api.md)
      */
     public function __construct(string $name, #[\SensitiveParameter] array $options = []) {}
 
@@ -99,7 +100,7 @@ final class RLockIdempotency
 {
     /**
      * @param string $scope   what the keys belong to, e.g. "orders" (1..256 bytes)
-     * @param array  $options servers (one URI), cluster (seed URIs), prefix, connect_timeout,
+     * @param array  $options servers (one URI), cluster (seed URIs), sentinels + service, prefix, connect_timeout,
      *                        read_timeout, lease, retention, wait, on_error, max_result_bytes,
      *                        allowed_classes (as unserialize() takes it; default none), fencing
      *                        (see docs/api.md)
@@ -153,7 +154,7 @@ final class RLockSemaphore
 {
     /**
      * @param string $name    what the permits are of, e.g. "stock:sku-42" (1..1024 bytes)
-     * @param array  $options servers (one URI), cluster (seed URIs), prefix, connect_timeout,
+     * @param array  $options servers (one URI), cluster (seed URIs), sentinels + service, prefix, connect_timeout,
      *                        read_timeout, ttl (a holder's lease), watchdog, auto_release,
      *                        retention (how long a holder that consumed is remembered)
      *                        (see docs/api.md)

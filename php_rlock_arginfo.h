@@ -1,5 +1,5 @@
 /* This is a generated file, edit the .stub.php file instead.
- * Stub hash: 92ed465e3f95be3747b6a01dd34a573391f3a868 */
+ * Stub hash: 3bbd5364171e4570c5e61dba63c6ad0eb6c825de */
 
 ZEND_BEGIN_ARG_INFO_EX(arginfo_class_RLock___construct, 0, 0, 1)
 	ZEND_ARG_TYPE_INFO(0, name, IS_STRING, 0)

@@ -10,6 +10,7 @@
 #include "interrupt.h"
 #include "protocol.h"
 #include "tls.h"
+#include "sentinel.h"
 
 static void conn_set_error(rlock_conn *c, const char *what, const char *detail)
 {
@@ -36,11 +37,20 @@ void rlock_conn_close_subscriber(rlock_conn *c)
 	}
 }
 
+static void close_sentinel_watch(rlock_conn *c)
+{
+	if (c->sentinel_watch) {
+		redisFree(c->sentinel_watch); /* as above: safe on a socket inherited by fork */
+		c->sentinel_watch = NULL;
+	}
+}
+
 static void conn_dtor(zval *zv)
 {
 	rlock_conn *c = Z_PTR_P(zv);
 
 	conn_close(c);
+	close_sentinel_watch(c);
 	rlock_conn_close_subscriber(c);
 	drop_deferred(c);
 	rlock_server_free(&c->server);
@@ -162,10 +172,37 @@ static bool conn_open(rlock_conn *c, const rlock_timeouts *t)
 	return true;
 }
 
+/* Through Sentinel: a failover announced since the last command closes the connection, so
+ * that the master is found anew — a demoted master takes writes for seconds, until the
+ * sentinels reconfigure it. The watch is opened before the master is looked up, so that no
+ * failover falls between the two; a broken watch may have missed one. */
+static void conn_follow_sentinels(rlock_conn *c, const rlock_timeouts *t)
+{
+	bool broken = false;
+
+	if (c->sentinel_watch && c->sentinel_watch_pid != rlock_pid()) {
+		close_sentinel_watch(c);
+	}
+	if (c->sentinel_watch && rlock_sentinel_switched(c->sentinel_watch, c->server.sentinels, &broken)) {
+		conn_close(c);
+	}
+	if (broken) {
+		close_sentinel_watch(c);
+		conn_close(c);
+	}
+	if (!c->sentinel_watch && (!c->ctx || c->pid != rlock_pid())) {
+		c->sentinel_watch = rlock_sentinel_watch(c->server.sentinels, t->connect_ms, t->read_ms);
+		c->sentinel_watch_pid = rlock_pid();
+	}
+}
+
 /* A usable context for this process, (re)connecting when needed. */
 static bool conn_ready(rlock_conn *c, const rlock_timeouts *t)
 {
 	c->error[0] = '\0';
+	if (c->server.sentinels) {
+		conn_follow_sentinels(c, t);
+	}
 	if (c->ctx && (c->pid != rlock_pid() || c->ctx->err)) {
 		conn_close(c);
 	}
@@ -380,10 +417,17 @@ static void conn_failed(rlock_conn *c, read_result result, int saved_errno)
 	}
 }
 
+/* A master found through Sentinel that a failover made a replica: it refused the command
+ * (READONLY), so sending it again to the new master is safe. */
+static bool demoted_master(const rlock_conn *c, const redisReply *reply)
+{
+	return c->server.sentinels && reply && rlock_reply_is_error(reply, "READONLY");
+}
+
 redisReply *rlock_conn_command(rlock_conn *c, const rlock_timeouts *t,
 	int argc, const char **argv, const size_t *argvlen)
 {
-	bool reused = rlock_conn_reusable(c);
+	bool reused = rlock_conn_reusable(c), refused;
 	read_result result;
 	redisReply *reply;
 
@@ -395,7 +439,12 @@ redisReply *rlock_conn_command(rlock_conn *c, const rlock_timeouts *t,
 	}
 	c->pool->stats->commands++;
 	reply = conn_roundtrip(c, argc, argv, argvlen, &result);
-	if (!reply && result == READ_IO && reused && conn_went_away(c->ctx, errno)) {
+	refused = demoted_master(c, reply);
+	if (refused) {
+		freeReplyObject(reply); /* the sentinels are asked again, and the command goes to the new master */
+		reply = NULL;
+	}
+	if (refused || (!reply && result == READ_IO && reused && conn_went_away(c->ctx, errno))) {
 		conn_close(c);
 		if (!conn_ready(c, t)) {
 			c->pool->stats->connection_errors++;

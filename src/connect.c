@@ -6,6 +6,7 @@
 #include "connect.h"
 #include "protocol.h"
 #include "tls.h"
+#include "sentinel.h"
 
 struct timeval rlock_ms_to_timeval(int64_t ms)
 {
@@ -80,12 +81,20 @@ static void describe_handshake_error(char *error, size_t errlen, const rlock_ser
 	}
 }
 
+/* ROLE's first element: a master found through Sentinel must say so, or it is an old one. */
+static bool is_master(const redisReply *reply)
+{
+	const redisReply *role = rlock_reply_at(reply, 0);
+
+	return role && role->type == REDIS_REPLY_STRING && strcmp(role->str, "master") == 0;
+}
+
 /* AUTH and SELECT go out in one round trip; the name lets operators tell
  * rlock's connections apart in CLIENT LIST. */
 static bool handshake(redisContext *ctx, const rlock_server *server, bool select_db, const char *name,
 	rlock_server_facts *facts, int64_t timeout_ms, char *error, size_t errlen)
 {
-	int sent = 0, auth_at = -1, select_at = -1, info_at = -1, memory_at = -1;
+	int sent = 0, auth_at = -1, select_at = -1, info_at = -1, memory_at = -1, role_at = -1;
 	bool ok = true;
 
 	if (server->pass) {
@@ -102,6 +111,10 @@ static bool handshake(redisContext *ctx, const rlock_server *server, bool select
 	}
 	redisAppendCommand(ctx, "CLIENT SETNAME %s", name);
 	sent++;
+	if (server->sentinels) {
+		redisAppendCommand(ctx, "ROLE");
+		role_at = sent++;
+	}
 	if (facts) {
 		memset(facts, 0, sizeof(*facts));
 		redisAppendCommand(ctx, "INFO server");
@@ -122,6 +135,11 @@ static bool handshake(redisContext *ctx, const rlock_server *server, bool select
 				server->display, reply->str);
 			ok = false;
 		}
+		if (ok && i == role_at && !is_master(reply)) {
+			snprintf(error, errlen, "%s: the server the sentinels named is not a master (yet): "
+				"a failover is under way", server->display);
+			ok = false;
+		}
 		if (i == info_at) {
 			read_run_id(reply, facts);
 		} else if (i == memory_at) {
@@ -133,11 +151,12 @@ static bool handshake(redisContext *ctx, const rlock_server *server, bool select
 }
 
 /* For a rediss:// server, TLS before any command: the handshake is part of connecting. */
-static bool start_tls(redisContext *ctx, const rlock_server *server, int64_t connect_ms, char *error, size_t errlen)
+static bool start_tls(redisContext *ctx, const rlock_server *server, const char *host, int64_t connect_ms,
+	char *error, size_t errlen)
 {
 	char why[256];
 
-	if (!server->tls || rlock_tls_start(ctx, server->tls, server->host, connect_ms, why, sizeof(why))) {
+	if (!server->tls || rlock_tls_start(ctx, server->tls, host, connect_ms, why, sizeof(why))) {
 		return true;
 	}
 	snprintf(error, errlen, "cannot connect to %s: %s", server->display, why);
@@ -148,13 +167,24 @@ redisContext *rlock_server_connect(const rlock_server *server, int64_t connect_m
 	bool select_db, const char *name, rlock_server_facts *facts, char *error, size_t errlen)
 {
 	struct timeval tv = rlock_ms_to_timeval(connect_ms);
-	redisContext *ctx = server->unix_path
-		? redisConnectUnixWithTimeout(server->unix_path, tv)
-		: redisConnectWithTimeout(server->host, server->port, tv);
+	char host[RLOCK_SENTINEL_HOST_MAX];
+	int port = server->port;
+	redisContext *ctx;
 
+	if (server->sentinels && !rlock_sentinel_find_master(server->sentinels, connect_ms, read_ms,
+			host, sizeof(host), &port, error, errlen)) {
+		return NULL;
+	}
+	ctx = server->unix_path ? redisConnectUnixWithTimeout(server->unix_path, tv)
+		: redisConnectWithTimeout(server->sentinels ? host : server->host, port, tv);
 	if (!ctx || ctx->err) {
-		snprintf(error, errlen, "cannot connect to %s: %s", server->display, ctx ? ctx->errstr : "out of memory");
-	} else if (!start_tls(ctx, server, connect_ms, error, errlen)) {
+		char where[RLOCK_SENTINEL_HOST_MAX + 16] = "";
+
+		if (server->sentinels) {
+			snprintf(where, sizeof(where), " at %s:%d", host, port);
+		}
+		snprintf(error, errlen, "cannot connect to %s%s: %s", server->display, where, ctx ? ctx->errstr : "out of memory");
+	} else if (!start_tls(ctx, server, server->sentinels ? host : server->host, connect_ms, error, errlen)) {
 		/* error says why */
 	} else if (redisSetTimeout(ctx, rlock_ms_to_timeval(read_ms)) != REDIS_OK) {
 		snprintf(error, errlen, "cannot set up connection to %s: %s", server->display, ctx->errstr);

@@ -14,11 +14,15 @@ typedef struct rlock_semaphore rlock_semaphore;
 ZEND_BEGIN_MODULE_GLOBALS(rlock)
 	/* INI */
 	char *servers;
+	char *sentinels;  /* Sentinel: URIs separated by commas, and the master's name */
+	char *service;
 	char *prefix;
 	char *allowed_classes;
 	zend_long default_ttl;
 	zend_long connect_timeout;
 	zend_long read_timeout;
+	zend_long sync_replicas;
+	zend_long sync_timeout;
 	bool auto_release;
 	bool watchdog;
 	/* per worker: server identity => rlock_conn*, kept across requests */

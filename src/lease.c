@@ -11,6 +11,7 @@
 #include "watchdog.h"
 #include "token.h"
 #include "scripts.h"
+#include "replicas.h"
 
 /* ---- which leases this process holds ---- */
 
@@ -142,6 +143,13 @@ static zend_result lease_start(rlock_lock *lock)
 	return lock->cfg.backend->route(&lock->cfg, lock->keys[0]);
 }
 
+/* TAKEN once the replicas the config asks for have what was just done to the lease. */
+static rlock_lease_outcome lease_replicated(rlock_lock *lock, const char *done)
+{
+	return rlock_replicas_ack(&lock->cfg, ZSTR_VAL(lock->name), done) == SUCCESS
+		? RLOCK_LEASE_TAKEN : RLOCK_LEASE_FAILED;
+}
+
 rlock_lease_outcome rlock_lease_restore(rlock_lock *lock)
 {
 	zend_long ms;
@@ -181,6 +189,7 @@ rlock_lease_outcome rlock_lease_acquire(rlock_lock *lock, zend_long wait_ms)
 		outcome = backend->refresh(lock);
 		if (outcome == RLOCK_LEASE_TAKEN) {
 			lease_watch(lock);
+			outcome = lease_replicated(lock, "refreshed");
 		}
 		if (outcome != RLOCK_LEASE_BUSY) {
 			return outcome;
@@ -191,6 +200,10 @@ rlock_lease_outcome rlock_lease_acquire(rlock_lock *lock, zend_long wait_ms)
 		return RLOCK_LEASE_FAILED;
 	}
 	outcome = wait_ms > 0 ? backend->wait(lock, deadline) : backend->take(lock);
+	if (outcome == RLOCK_LEASE_TAKEN && lease_replicated(lock, "taken (and now given back)") == RLOCK_LEASE_FAILED) {
+		backend->abandon(lock); /* a lease a failover could hand to another: given back */
+		return RLOCK_LEASE_FAILED;
+	}
 	if (outcome == RLOCK_LEASE_TAKEN) {
 		lease_mark_held(lock);
 		if (lease_watch(lock) == FAILURE) {
@@ -254,7 +267,7 @@ rlock_lease_outcome rlock_lease_change_mode(rlock_lock *lock, bool reading)
 			return RLOCK_LEASE_FAILED;
 		}
 	}
-	return RLOCK_LEASE_TAKEN;
+	return lease_replicated(lock, reading ? "turned into a reader's" : "turned into the writer's");
 }
 
 rlock_lease_outcome rlock_lease_release(rlock_lock *lock)
@@ -290,7 +303,7 @@ rlock_lease_outcome rlock_lease_extend(rlock_lock *lock, zend_long ttl_ms)
 	if (outcome == RLOCK_LEASE_TAKEN && lock->watch_id) {
 		rlock_watchdog_extended(lock->watch_id, ttl_ms);
 	}
-	return outcome;
+	return outcome == RLOCK_LEASE_TAKEN ? lease_replicated(lock, "extended") : outcome;
 }
 
 rlock_lease_outcome rlock_lease_remaining(rlock_lock *lock, zend_long *ms)

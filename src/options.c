@@ -7,6 +7,7 @@
 #include "cluster.h"
 #include "keys.h"
 #include "tls_option.h"
+#include "sentinel.h"
 
 typedef zend_result (*option_handler)(rlock_config *cfg, const char *key, zval *value, uint32_t arg);
 
@@ -352,6 +353,54 @@ static zend_result opt_tls(rlock_config *cfg, const char *key, zval *value, uint
 	return SUCCESS; /* read ahead of the others by apply_options(): the servers need it */
 }
 
+static zend_result opt_sentinels(rlock_config *cfg, const char *key, zval *value, uint32_t arg)
+{
+	zval *uri;
+
+	if (Z_TYPE_P(value) != IS_STRING && Z_TYPE_P(value) != IS_ARRAY) {
+		zend_argument_type_error(arg, "option \"%s\" must be of type string|array, %s given",
+			key, zend_zval_type_name(value));
+		return FAILURE;
+	}
+	if (Z_TYPE_P(value) == IS_ARRAY) {
+		ZEND_HASH_FOREACH_VAL(Z_ARRVAL_P(value), uri) {
+			if (!listed_string(uri, key, "URIs", arg)) {
+				return FAILURE;
+			}
+		} ZEND_HASH_FOREACH_END();
+	}
+	cfg->sentinel_uris = value;
+	return SUCCESS;
+}
+
+static zend_result opt_service(rlock_config *cfg, const char *key, zval *value, uint32_t arg)
+{
+	if (expect_type(key, value, IS_STRING, "string", arg) == FAILURE) {
+		return FAILURE;
+	}
+	cfg->service = Z_STR_P(value);
+	return SUCCESS;
+}
+
+static zend_result opt_sync_replicas(rlock_config *cfg, const char *key, zval *value, uint32_t arg)
+{
+	if (expect_type(key, value, IS_LONG, "int", arg) == FAILURE) {
+		return FAILURE;
+	}
+	if (Z_LVAL_P(value) < 0 || Z_LVAL_P(value) > RLOCK_SYNC_REPLICAS_MAX) {
+		zend_argument_value_error(arg, "option \"%s\" must be between 0 and %d (replicas), " ZEND_LONG_FMT " given",
+			key, RLOCK_SYNC_REPLICAS_MAX, Z_LVAL_P(value));
+		return FAILURE;
+	}
+	cfg->sync_replicas = Z_LVAL_P(value);
+	return SUCCESS;
+}
+
+static zend_result opt_sync_timeout(rlock_config *cfg, const char *key, zval *value, uint32_t arg)
+{
+	return ms_option(key, value, 1, RLOCK_SYNC_TIMEOUT_MAX, &cfg->sync_timeout, arg);
+}
+
 static const option_entry all_options[] = {
 	{"servers", opt_servers, FOR_ALL},
 	{"prefix", opt_prefix, FOR_ALL},
@@ -371,6 +420,10 @@ static const option_entry all_options[] = {
 	{"max_result_bytes", opt_max_result_bytes, RLOCK_FOR_IDEMPOTENCY},
 	{"allowed_classes", opt_allowed_classes, RLOCK_FOR_IDEMPOTENCY},
 	{"cluster", opt_cluster, FOR_ALL},
+	{"sentinels", opt_sentinels, FOR_ALL},
+	{"service", opt_service, FOR_ALL},
+	{"sync_replicas", opt_sync_replicas, RLOCK_FOR_LOCK},
+	{"sync_timeout", opt_sync_timeout, RLOCK_FOR_LOCK},
 	{"tls", opt_tls, FOR_ALL},
 };
 
@@ -450,6 +503,10 @@ static void config_defaults(rlock_config *cfg, unsigned kind)
 	cfg->reentrant = true;
 	cfg->watchdog = RLOCK_G(watchdog);
 	cfg->throw_on_loss = false;
+	cfg->sync_replicas = kind == RLOCK_FOR_LOCK ? RLOCK_G(sync_replicas) : 0;
+	cfg->sync_timeout = RLOCK_G(sync_timeout);
+	cfg->sentinel_uris = NULL;
+	cfg->service = NULL;
 	cfg->lease = RLOCK_DEFAULT_LEASE;
 	cfg->retention = RLOCK_DEFAULT_RETENTION;
 	cfg->wait = 0;
@@ -499,6 +556,22 @@ static zend_result config_check(rlock_config *cfg, HashTable *options, unsigned 
 			"use \"cluster\" to scale out");
 		return FAILURE;
 	}
+	if ((cfg->sentinel_uris || cfg->service) && (cfg->cluster || given(options, "servers"))) {
+		zend_argument_value_error(arg_num, "option \"%s\" excludes \"%s\"", cfg->sentinel_uris ? "sentinels" : "service",
+			cfg->cluster ? "cluster" : "servers");
+		return FAILURE;
+	}
+	if (cfg->service && !cfg->sentinel_uris && !RLOCK_G(sentinels)[0]) {
+		zend_argument_value_error(arg_num, "option \"service\" needs \"sentinels\" (or rlock.sentinels): "
+			"the sentinels that know the service's master");
+		return FAILURE;
+	}
+	if (cfg->sync_replicas && cfg->master_count) {
+		/* independent masters: each would need its own replicas waited for */
+		zend_argument_value_error(arg_num, "option \"sync_replicas\" cannot be used with Redlock (several "
+			"\"servers\"): Redlock's masters are independent, not replicated");
+		return FAILURE;
+	}
 	if (cfg->throw_on_loss && !cfg->watchdog) {
 		/* only the watchdog notices a loss while the request is busy elsewhere */
 		zend_argument_value_error(arg_num, "option \"on_lost\" \"throw\" needs the watchdog option");
@@ -507,8 +580,42 @@ static zend_result config_check(rlock_config *cfg, HashTable *options, unsigned 
 	return SUCCESS;
 }
 
+/* The master behind the sentinels, from the options or else the INI settings. */
+static zend_result config_sentinel(rlock_config *cfg, uint32_t arg_num)
+{
+	const char *service = cfg->service ? ZSTR_VAL(cfg->service) : RLOCK_G(service);
+	size_t service_len = cfg->service ? ZSTR_LEN(cfg->service) : strlen(RLOCK_G(service));
+	const char *why = NULL;
+	rlock_server server;
+	zval ini_uris;
+
+	if (service_len == 0) {
+		zend_argument_value_error(arg_num, "option \"sentinels\" needs \"service\" (or rlock.service): "
+			"the name of the master the sentinels watch");
+		return FAILURE;
+	}
+	if (cfg->tls) {
+		zend_argument_value_error(arg_num, "option \"tls\" is not supported with Sentinel yet");
+		return FAILURE;
+	}
+	ZVAL_STRING(&ini_uris, RLOCK_G(sentinels));
+	if (rlock_sentinel_server(service, service_len, cfg->sentinel_uris ? cfg->sentinel_uris : &ini_uris,
+			&server, &why) == FAILURE) {
+		zend_string *shown = rlock_uri_redact(service, service_len);
+
+		zend_argument_value_error(arg_num, "options \"sentinels\" and \"service\" (\"%s\") are malformed: %s",
+			ZSTR_VAL(shown), why);
+		zend_string_release(shown);
+		zval_ptr_dtor(&ini_uris);
+		return FAILURE;
+	}
+	zval_ptr_dtor(&ini_uris);
+	cfg->conn = rlock_pool_adopt(&RLOCK_G(pool), &server);
+	return SUCCESS;
+}
+
 /* Where the lock runs: the backend, and the default server when no option named one. */
-static zend_result config_backend(rlock_config *cfg, HashTable *options)
+static zend_result config_backend(rlock_config *cfg, HashTable *options, uint32_t arg_num)
 {
 	const char *why = NULL;
 
@@ -524,6 +631,9 @@ static zend_result config_backend(rlock_config *cfg, HashTable *options)
 	}
 	cfg->backend = cfg->cluster ? &rlock_backend_cluster
 		: cfg->master_count ? &rlock_backend_redlock : &rlock_backend_single;
+	if (!cfg->conn && (cfg->sentinel_uris || (RLOCK_G(sentinels)[0] && !cfg->cluster))) {
+		return config_sentinel(cfg, arg_num);
+	}
 	if (!cfg->conn) {
 		/* rlock.servers was checked when it was set; this cannot fail but for memory. */
 		cfg->conn = rlock_pool_get_tls(&RLOCK_G(pool), RLOCK_G(servers), strlen(RLOCK_G(servers)), cfg->tls, &why);
@@ -539,12 +649,14 @@ zend_result rlock_config_init(rlock_config *cfg, HashTable *options, unsigned ki
 {
 	config_defaults(cfg, kind);
 	if ((options && apply_options(cfg, options, kind, arg_num) == FAILURE)
-			|| config_check(cfg, options, kind, arg_num) == FAILURE || config_backend(cfg, options) == FAILURE) {
+			|| config_check(cfg, options, kind, arg_num) == FAILURE || config_backend(cfg, options, arg_num) == FAILURE) {
 		rlock_config_dtor(cfg);
 		return FAILURE;
 	}
 	rlock_tls_free(cfg->tls); /* each server has its own copy */
 	cfg->tls = NULL;
+	cfg->sentinel_uris = NULL; /* they pointed into the options array */
+	cfg->service = NULL;
 	return SUCCESS;
 }
 

@@ -23,6 +23,8 @@
 #define RLOCK_DEFAULT_RESULT_MAX  1048576    /* 1 MiB */
 #define RLOCK_REDLOCK_MIN         3          /* masters; up to RLOCK_FANOUT_MAX */
 #define RLOCK_REDLOCK_TIMEOUT     250        /* per-master default timeouts (ms) */
+#define RLOCK_SYNC_REPLICAS_MAX   64         /* replicas a write may wait for */
+#define RLOCK_SYNC_TIMEOUT_MAX    60000
 
 /* Which class an options array is for. */
 #define RLOCK_FOR_LOCK        1u
@@ -47,6 +49,11 @@ struct rlock_config {
 	bool reentrant;       /* another acquire() by this process and fiber counts up */
 	bool watchdog;
 	bool throw_on_loss;   /* on_lost "throw" */
+	zend_long sync_replicas; /* WAIT for this many replicas after a lease is taken or extended */
+	zend_long sync_timeout;  /* ... for at most this long (ms) */
+	/* While the options are read only (they point into the options array): Sentinel's */
+	const zval *sentinel_uris;
+	const zend_string *service;
 	/* RLockIdempotency (retention: RLockSemaphore too, for the holders that consumed) */
 	zend_long lease;
 	zend_long retention;

@@ -299,6 +299,10 @@ void rlock_server_free(rlock_server *server)
 	}
 	rlock_tls_free(server->tls);
 	server->tls = NULL;
+	if (server->sentinels) {
+		rlock_sentinels_free(server->sentinels);
+		server->sentinels = NULL;
+	}
 }
 
 zend_result rlock_server_use_tls(rlock_server *server, const rlock_tls *tls, const char **why)
@@ -313,6 +317,17 @@ zend_result rlock_server_use_tls(rlock_server *server, const rlock_tls *tls, con
 	zend_string_release(server->identity);
 	describe(server); /* rediss://, and an identity of its own */
 	return SUCCESS;
+}
+
+void rlock_sentinels_free(rlock_sentinels *s)
+{
+	for (int i = 0; i < s->count; i++) {
+		rlock_server_free(&s->nodes[i]);
+	}
+	if (s->service) {
+		pefree(s->service, 1);
+	}
+	pefree(s, 1);
 }
 
 void rlock_server_for_node(const rlock_server *seed, const char *host, size_t host_len, int port, rlock_server *out)

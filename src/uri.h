@@ -4,6 +4,8 @@
 
 #include "php.h"
 
+typedef struct rlock_sentinels rlock_sentinels;
+
 /* Where and how to connect. Strings are persistent (malloc) memory: a server
  * outlives the request that named it. */
 typedef struct rlock_server {
@@ -16,12 +18,23 @@ typedef struct rlock_server {
 	char *display;   /* the URI with its password written ***, for messages */
 	zend_string *identity; /* canonical key: one connection per identity */
 	struct rlock_tls *tls; /* NULL: plain TCP; else how to talk TLS (src/tls.h), owned */
+	rlock_sentinels *sentinels; /* non-NULL: host names a master that these find (src/sentinel.c) */
 } rlock_server;
+
+#define RLOCK_SENTINELS_MAX 16
+
+/* Where to ask for a service's master: persistent memory, owned by the master's rlock_server. */
+struct rlock_sentinels {
+	char *service;                           /* the master's name in the sentinels' configuration */
+	int count;
+	rlock_server nodes[RLOCK_SENTINELS_MAX]; /* the sentinels, asked in this order */
+};
 
 /* Parses uri into *out. On failure returns FAILURE and points *why at a
  * static explanation; *out is then left empty. */
 zend_result rlock_server_parse(const char *uri, size_t len, rlock_server *out, const char **why);
 void rlock_server_free(rlock_server *server);
+void rlock_sentinels_free(rlock_sentinels *s);
 
 /* server talks TLS with (a copy of) tls, the tls option, whatever its URI's scheme.
  * FAILURE with *why set for a unix socket. */

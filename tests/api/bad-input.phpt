@@ -101,8 +101,8 @@ ValueError: RLock::__construct(): Argument #2 ($options) option "read_timeout" m
 TypeError: RLock::__construct(): Argument #2 ($options) option "auto_release" must be of type bool, int given
 TypeError: RLock::__construct(): Argument #2 ($options) option "prefix" must be of type string, int given
 ValueError: RLock::__construct(): Argument #2 ($options) option "prefix" must be at most 256 bytes, 257 given
-ValueError: RLock::__construct(): Argument #2 ($options) has an unknown option "bogus"; known options are servers, prefix, connect_timeout, read_timeout, ttl, auto_release, watchdog, on_lost, fencing, fair, reentrant, cluster, tls
-ValueError: RLock::__construct(): Argument #2 ($options) has an unknown option "TTL"; known options are servers, prefix, connect_timeout, read_timeout, ttl, auto_release, watchdog, on_lost, fencing, fair, reentrant, cluster, tls
+ValueError: RLock::__construct(): Argument #2 ($options) has an unknown option "bogus"; known options are servers, prefix, connect_timeout, read_timeout, ttl, auto_release, watchdog, on_lost, fencing, fair, reentrant, cluster, sentinels, service, sync_replicas, sync_timeout, tls
+ValueError: RLock::__construct(): Argument #2 ($options) has an unknown option "TTL"; known options are servers, prefix, connect_timeout, read_timeout, ttl, auto_release, watchdog, on_lost, fencing, fair, reentrant, cluster, sentinels, service, sync_replicas, sync_timeout, tls
 ValueError: RLock::__construct(): Argument #2 ($options) must be an array with string keys, key 0 given
 TypeError: RLock::__construct(): Argument #2 ($options) option "fair" must be of type bool, int given
 TypeError: RLock::__construct(): Argument #2 ($options) option "watchdog" must be of type bool, string given

@@ -171,7 +171,7 @@ class RedisServer
         return max($pid, 0);
     }
 
-    /** The command line: the defaults, then $always, then $config, each option once. */
+    /** The command line: the defaults, then $always, then $config, each option once (null: left out). */
     private function args(array $config): array
     {
         $flags = array_merge(['port' => $this->port, 'bind' => $this->host, 'save' => '', 'appendonly' => 'no',
@@ -179,6 +179,9 @@ class RedisServer
             $this->always, $config);
         $args = array_merge($this->prefix, [self::binary()]);
         foreach ($flags as $key => $value) {
+            if ($value === null) {
+                continue; // a default this server does not take (a sentinel's save)
+            }
             array_push($args, "--$key", (string) $value);
         }
         return $args;

@@ -1,0 +1,92 @@
+--TEST--
+Sentinel and replica acknowledgement options: bad input names the argument; no sentinel, or one that knows no such master, is RLockConnectionException; a master password never shows; INI rlock.sentinels and rlock.service
+--EXTENSIONS--
+rlock
+--SKIPIF--
+<?php require __DIR__ . '/../inc/skipif.inc'; ?>
+--INI--
+rlock.sync_timeout=250
+--FILE--
+<?php
+require __DIR__ . '/../inc/sentinel.inc';
+
+function attempt(callable $fn): void
+{
+    try {
+        $fn();
+        echo "no error\n";
+    } catch (Throwable $e) {
+        echo get_class($e), ": ", preg_replace('/:\d{4,5}\b/', ':PORT', $e->getMessage()), "\n";
+    }
+}
+
+echo "-- bad input\n";
+attempt(fn() => new RLock('a', ['sentinels' => ['redis://127.0.0.1:1'], 'servers' => 'redis://127.0.0.1:2']));
+attempt(fn() => new RLock('a', ['service' => 'shop']));
+attempt(fn() => new RLock('a', ['sentinels' => 'redis://127.0.0.1:1']));
+attempt(fn() => new RLock('a', ['sentinels' => [42], 'service' => 'shop']));
+attempt(fn() => new RLock('a', ['sentinels' => 'http://x', 'service' => 'shop']));
+attempt(fn() => new RLock('a', ['sentinels' => [], 'service' => 'shop']));
+attempt(fn() => new RLock('a', ['sentinels' => 'redis://127.0.0.1:1', 'service' => 'my master/0']));
+attempt(fn() => new RLock('a', ['sentinels' => 'redis://127.0.0.1:1', 'service' => 'unix:///tmp/x']));
+attempt(fn() => new RLock('a', ['sentinels' => array_fill(0, 17, 'redis://127.0.0.1:1'), 'service' => 'shop']));
+attempt(fn() => new RLock('a', ['sync_replicas' => -1]));
+attempt(fn() => new RLock('a', ['sync_replicas' => 65]));
+attempt(fn() => new RLock('a', ['sync_replicas' => '1']));
+attempt(fn() => new RLock('a', ['sync_timeout' => 0]));
+attempt(fn() => new RLock('a', ['sync_replicas' => 1, 'servers' => ['redis://127.0.0.1:1', 'redis://127.0.0.1:2', 'redis://127.0.0.1:3']]));
+attempt(fn() => new RLockSemaphore('a', ['sync_replicas' => 1]));
+
+echo "-- unreachable or unknowing sentinels\n";
+$port = free_loopback_port();
+attempt(fn() => (new RLock('a', ['sentinels' => ["redis://127.0.0.1:$port"], 'service' => 'redis://:s3cret-pw@shop',
+    'connect_timeout' => 200]))->acquire());
+$set = TestSentinelSet::start(__FILE__, 1, 1);
+attempt(fn() => (new RLock('a', ['service' => 'nosuch'] + $set->opts()))->acquire());
+attempt(fn() => (new RLock('a', $set->opts(['sync_replicas' => 2])))->acquire());
+
+echo "-- INI defaults\n";
+$sentinel = $set->sentinels[0]->uri();
+[$code, $out] = run_php('<?php $l = new RLock("a"); var_dump($l->acquire(), $l->release());
+    echo ini_get("rlock.service"), "\n";', ['rlock.sentinels' => " $sentinel", 'rlock.service' => 'shop', 'rlock.servers' => 'redis://127.0.0.1:1']);
+echo $out;
+[$code, $out] = run_php('<?php echo "started\n";', ['rlock.sentinels' => 'nope://x']);
+echo preg_replace('/:\d{4,5}\b/', ':PORT', $out);
+[$code, $out] = run_php('<?php $l = new RLock("a");
+    try { $l->acquire(); } catch (RLockConnectionException $e) { echo preg_replace("/:\\d{4,5}\\b/", ":PORT", $e->getMessage()), "\n"; }',
+    ['rlock.servers' => $set->nodes[0]->uri(), 'rlock.sync_replicas' => '2', 'rlock.sync_timeout' => '100']);
+echo $out;
+echo "held on the master: ", $set->nodes[0]->cmd('EXISTS', 'rlock:{a}'), "\n";
+?>
+--CLEAN--
+<?php require __DIR__ . '/../inc/server.inc'; TestRedis::cleanup(__FILE__); ?>
+--EXPECT--
+-- bad input
+ValueError: RLock::__construct(): Argument #2 ($options) option "sentinels" excludes "servers"
+ValueError: RLock::__construct(): Argument #2 ($options) option "service" needs "sentinels" (or rlock.sentinels): the sentinels that know the service's master
+ValueError: RLock::__construct(): Argument #2 ($options) option "sentinels" needs "service" (or rlock.service): the name of the master the sentinels watch
+TypeError: RLock::__construct(): Argument #2 ($options) option "sentinels" must list URIs as strings, int given
+ValueError: RLock::__construct(): Argument #2 ($options) options "sentinels" and "service" ("shop") are malformed: it must start with redis://, rediss:// or unix://
+ValueError: RLock::__construct(): Argument #2 ($options) options "sentinels" and "service" ("shop") are malformed: no sentinel is listed
+ValueError: RLock::__construct(): Argument #2 ($options) options "sentinels" and "service" ("my master/0") are malformed: the service must be the master's name (letters, digits, '.', '-', '_'), or redis://[user:password@]name[/db]
+ValueError: RLock::__construct(): Argument #2 ($options) options "sentinels" and "service" ("unix:///tmp/x") are malformed: the service must be the master's name (letters, digits, '.', '-', '_'), or redis://[user:password@]name[/db]
+ValueError: RLock::__construct(): Argument #2 ($options) options "sentinels" and "service" ("shop") are malformed: at most 16 sentinels may be listed
+ValueError: RLock::__construct(): Argument #2 ($options) option "sync_replicas" must be between 0 and 64 (replicas), -1 given
+ValueError: RLock::__construct(): Argument #2 ($options) option "sync_replicas" must be between 0 and 64 (replicas), 65 given
+TypeError: RLock::__construct(): Argument #2 ($options) option "sync_replicas" must be of type int, string given
+ValueError: RLock::__construct(): Argument #2 ($options) option "sync_timeout" must be between 1 and 60000 (milliseconds), 0 given
+ValueError: RLock::__construct(): Argument #2 ($options) option "sync_replicas" cannot be used with Redlock (several "servers"): Redlock's masters are independent, not replicated
+ValueError: RLockSemaphore::__construct(): Argument #2 ($options) has an unknown option "sync_replicas"; known options are servers, prefix, connect_timeout, read_timeout, ttl, auto_release, watchdog, retention, cluster, sentinels, service, tls
+-- unreachable or unknowing sentinels
+RLockConnectionException: no sentinel named a master of "shop": redis://127.0.0.1:PORT/0: Connection refused
+RLockConnectionException: no sentinel named a master of "nosuch": redis://127.0.0.1:PORT/0: it knows no master of that name
+RLockConnectionException: lock "a" was taken (and now given back), but only 1 of the 2 replicas (sync_replicas) of the master of "shop" (db 0, through Sentinel at redis://127.0.0.1:PORT/0) had it within sync_timeout (250 ms)
+-- INI defaults
+bool(true)
+bool(true)
+shop
+
+Warning: PHP Startup: rlock.sentinels "nope://x" is malformed: it must start with redis://, rediss:// or unix:// in Unknown on line 0
+started
+lock "a" was taken (and now given back), but only 1 of the 2 replicas (sync_replicas) of redis://127.0.0.1:PORT/0 had it within sync_timeout (100 ms)
+held on the master: 0
