@@ -45,6 +45,8 @@ attempt(fn() => new RLock('x', $at + ['tls' => ['verify_peer' => 'no']]));
 attempt(fn() => new RLock('x', $at + ['tls' => ['local_pk' => '/k.pem']]));
 attempt(fn() => new RLock('x', ['servers' => 'unix:///tmp/redis.sock', 'tls' => []]));
 attempt(fn() => new RLock('x', ['servers' => 'rediss://h/1?x=1']));
+attempt(fn() => new RLock('x', ['sentinels' => 'redis://127.0.0.1:26379', 'service' => 'shop', 'tls' => []]));
+attempt(fn() => new RLock('x', ['sentinels' => 'rediss://127.0.0.1:26379', 'service' => 'shop']));
 ?>
 --EXPECT--
 TLS => available
@@ -62,3 +64,5 @@ TypeError: RLock::__construct(): Argument #2 ($options) option "tls" key "verify
 ValueError: RLock::__construct(): Argument #2 ($options) option "tls" key "local_pk" needs "local_cert" (the certificate it is the key of)
 ValueError: RLock::__construct(): Argument #2 ($options) option "servers" has a malformed URI "unix:///tmp/redis.sock": the tls option does not apply to a unix:// socket
 ValueError: RLock::__construct(): Argument #2 ($options) option "servers" has a malformed URI "rediss://h/1?x=1": a redis:// URI takes no query or fragment
+ValueError: RLock::__construct(): Argument #2 ($options) option "tls" is not supported with Sentinel yet
+ValueError: RLock::__construct(): Argument #2 ($options) options "sentinels" and "service" ("shop") are malformed: TLS to sentinels (rediss://) is not supported yet
