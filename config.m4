@@ -21,6 +21,7 @@ if test "$PHP_RLOCK" != "no"; then
     AC_MSG_ERROR([rlock needs PHP 8.2 or later; $PHP_CONFIG reports $rlock_php_version])
   fi
   AC_MSG_RESULT([$rlock_php_version])
+  rlock_tls_cflags=""
   if test "$PHP_HIREDIS" != "no" && test "$PHP_HIREDIS" != "yes"; then
     if test ! -r "$PHP_HIREDIS/include/hiredis/hiredis.h"; then
       AC_MSG_ERROR([hiredis.h not found under $PHP_HIREDIS/include/hiredis])
@@ -34,11 +35,21 @@ if test "$PHP_RLOCK" != "no"; then
     AC_MSG_NOTICE([rlock: building against hiredis $rlock_hiredis_version])
     PHP_EVAL_INCLINE([$HIREDIS_CFLAGS])
     PHP_EVAL_LIBLINE([$HIREDIS_LIBS], [RLOCK_SHARED_LIBADD])
+    dnl TLS (rediss://) needs hiredis >= 1.0 built with its hiredis_ssl library, and OpenSSL;
+    dnl without them (and with --with-hiredis=DIR) rlock builds all the same and refuses
+    dnl rediss:// with a message saying why.
+    PKG_CHECK_MODULES([RLOCK_TLS], [hiredis_ssl >= 1.0 openssl], [rlock_tls=yes], [rlock_tls=no])
+    AC_MSG_NOTICE([rlock: TLS (hiredis_ssl >= 1.0 and OpenSSL): $rlock_tls])
+    if test "$rlock_tls" = "yes"; then
+      PHP_EVAL_INCLINE([$RLOCK_TLS_CFLAGS])
+      PHP_EVAL_LIBLINE([$RLOCK_TLS_LIBS], [RLOCK_SHARED_LIBADD])
+      rlock_tls_cflags="-DRLOCK_HAVE_TLS=1"
+    fi
   fi
 
   PHP_NEW_EXTENSION([rlock],
-    [php_rlock.c src/pid.c src/token.c src/failure.c src/errors.c src/object.c src/uri.c src/connect.c src/conn.c src/fanout.c src/cluster.c src/protocol.c src/scripts.c src/keys.c src/options.c src/lease.c src/queue.c src/single.c src/redlock.c src/interrupt.c src/wait.c src/watchdog.c src/lock.c src/claim.c src/outcome.c src/idempotency.c src/permits.c src/semaphore.c src/answer.c src/reentry.c src/sentinel.c src/replicas.c],
-    [$ext_shared], [], [-DZEND_ENABLE_STATIC_TSRMLS_CACHE=1 -Wall -Wextra -Wno-unused-parameter])
+    [php_rlock.c src/pid.c src/token.c src/failure.c src/errors.c src/object.c src/uri.c src/connect.c src/conn.c src/fanout.c src/cluster.c src/protocol.c src/scripts.c src/keys.c src/options.c src/lease.c src/queue.c src/single.c src/redlock.c src/interrupt.c src/wait.c src/watchdog.c src/lock.c src/claim.c src/outcome.c src/idempotency.c src/permits.c src/semaphore.c src/answer.c src/reentry.c src/sentinel.c src/replicas.c src/tls.c src/tls_option.c],
+    [$ext_shared], [], [-DZEND_ENABLE_STATIC_TSRMLS_CACHE=1 -Wall -Wextra -Wno-unused-parameter $rlock_tls_cflags])
   PHP_ADD_LIBRARY([pthread], [1], [RLOCK_SHARED_LIBADD])
   PHP_ADD_BUILD_DIR([$ext_builddir/src])
   PHP_SUBST([RLOCK_SHARED_LIBADD])

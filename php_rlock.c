@@ -26,6 +26,7 @@
 #include "src/idempotency.h"
 #include "src/semaphore.h"
 #include "src/cluster.h"
+#include "src/tls.h"
 #include "src/sentinel.h"
 
 ZEND_DECLARE_MODULE_GLOBALS(rlock)
@@ -274,6 +275,7 @@ PHP_MINFO_FUNCTION(rlock)
 	php_info_print_table_row(2, "rlock support", "enabled");
 	php_info_print_table_row(2, "Version", PHP_RLOCK_VERSION);
 	php_info_print_table_row(2, "hiredis version", hiredis_version);
+	php_info_print_table_row(2, "TLS", rlock_tls_unavailable() ? "unavailable (" RLOCK_TLS_MISSING ")" : "available");
 	php_info_print_table_end();
 	DISPLAY_INI_ENTRIES();
 }

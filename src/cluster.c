@@ -49,7 +49,8 @@ void rlock_cluster_pool_init(HashTable *pool)
 	zend_hash_init(pool, 2, NULL, cluster_dtor, 1);
 }
 
-rlock_cluster *rlock_cluster_get(HashTable *clusters, rlock_pool *pool, zval *seeds, const char **why)
+rlock_cluster *rlock_cluster_get(HashTable *clusters, rlock_pool *pool, zval *seeds, const struct rlock_tls *tls,
+	const char **why)
 {
 	rlock_conn *found[RLOCK_CLUSTER_SEEDS_MAX];
 	int count = 0;
@@ -59,7 +60,7 @@ rlock_cluster *rlock_cluster_get(HashTable *clusters, rlock_pool *pool, zval *se
 	zval *uri;
 
 	if (Z_TYPE_P(seeds) == IS_STRING) {
-		if (!(found[count++] = rlock_pool_get(pool, Z_STRVAL_P(seeds), Z_STRLEN_P(seeds), why))) {
+		if (!(found[count++] = rlock_pool_get_tls(pool, Z_STRVAL_P(seeds), Z_STRLEN_P(seeds), tls, why))) {
 			return NULL;
 		}
 	} else {
@@ -68,7 +69,7 @@ rlock_cluster *rlock_cluster_get(HashTable *clusters, rlock_pool *pool, zval *se
 				*why = "seeds must be 1 to 16 URI strings";
 				return NULL;
 			}
-			if (!(found[count++] = rlock_pool_get(pool, Z_STRVAL_P(uri), Z_STRLEN_P(uri), why))) {
+			if (!(found[count++] = rlock_pool_get_tls(pool, Z_STRVAL_P(uri), Z_STRLEN_P(uri), tls, why))) {
 				return NULL;
 			}
 		} ZEND_HASH_FOREACH_END();

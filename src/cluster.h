@@ -21,8 +21,10 @@ struct rlock_cluster {
 uint16_t rlock_key_slot(const char *key, size_t len);
 
 /* The worker's cluster for these seed URIs (a string or a list), made on first
- * sight and kept in clusters; its nodes join pool. NULL with *why set when a URI is malformed. */
-rlock_cluster *rlock_cluster_get(HashTable *clusters, rlock_pool *pool, zval *seeds, const char **why);
+ * sight and kept in clusters; its nodes join pool, over TLS with tls unless it is NULL
+ * (then as the seeds' scheme says). NULL with *why set when a URI is malformed. */
+rlock_cluster *rlock_cluster_get(HashTable *clusters, rlock_pool *pool, zval *seeds, const struct rlock_tls *tls,
+	const char **why);
 
 /* The connection serving key's slot, asking the cluster for its slot map when
  * needed. NULL with the first seed's c->error set when no node answers. */

@@ -9,6 +9,7 @@
 #include "clock.h"
 #include "interrupt.h"
 #include "protocol.h"
+#include "tls.h"
 #include "sentinel.h"
 
 static void conn_set_error(rlock_conn *c, const char *what, const char *detail)
@@ -72,6 +73,21 @@ rlock_conn *rlock_pool_get(rlock_pool *pool, const char *uri, size_t len, const 
 	rlock_server server;
 
 	if (rlock_server_parse(uri, len, &server, why) == FAILURE) {
+		return NULL;
+	}
+	return rlock_pool_adopt(pool, &server);
+}
+
+rlock_conn *rlock_pool_get_tls(rlock_pool *pool, const char *uri, size_t len, const struct rlock_tls *tls,
+	const char **why)
+{
+	rlock_server server;
+
+	if (rlock_server_parse(uri, len, &server, why) == FAILURE) {
+		return NULL;
+	}
+	if (tls && rlock_server_use_tls(&server, tls, why) == FAILURE) {
+		rlock_server_free(&server);
 		return NULL;
 	}
 	return rlock_pool_adopt(pool, &server);
@@ -349,7 +365,8 @@ static read_result conn_read(rlock_conn *c, int64_t deadline, void **reply)
 		if ((left = deadline - rlock_now_us()) <= 0) {
 			return READ_TIMEOUT;
 		}
-		ready = poll(&pfd, 1, (int) MIN((left + 999) / 1000, INT_MAX));
+		/* bytes OpenSSL has decrypted already are not on the socket for poll() to see */
+		ready = rlock_tls_pending(c->ctx) ? 1 : poll(&pfd, 1, (int) MIN((left + 999) / 1000, INT_MAX));
 		if (ready < 0 && errno == EINTR) {
 			if (rlock_time_limit_struck()) {
 				return READ_INTERRUPTED;

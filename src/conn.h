@@ -69,6 +69,11 @@ void rlock_pool_destroy(rlock_pool *pool);
  * NULL with *why set when uri is malformed. */
 rlock_conn *rlock_pool_get(rlock_pool *pool, const char *uri, size_t len, const char **why);
 
+/* The same over TLS with (a copy of) tls, the tls option, whatever uri's scheme; tls NULL:
+ * as uri says. */
+rlock_conn *rlock_pool_get_tls(rlock_pool *pool, const char *uri, size_t len, const struct rlock_tls *tls,
+	const char **why);
+
 /* The pool's connection for an already parsed server; takes server over. */
 rlock_conn *rlock_pool_adopt(rlock_pool *pool, rlock_server *server);
 

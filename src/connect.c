@@ -5,6 +5,7 @@
 #include <string.h>
 #include "connect.h"
 #include "protocol.h"
+#include "tls.h"
 #include "sentinel.h"
 
 struct timeval rlock_ms_to_timeval(int64_t ms)
@@ -66,6 +67,20 @@ static void read_eviction(const redisReply *reply, rlock_server_facts *facts)
 	}
 }
 
+/* With TLS 1.3 a server refuses our certificate (or its absence) only after the TLS
+ * handshake, on the first read: hiredis would say only "Connection reset by peer". */
+static void describe_handshake_error(char *error, size_t errlen, const rlock_server *server,
+	const redisContext *ctx, int saved_errno, int64_t timeout_ms)
+{
+	char why[160];
+
+	if (server->tls && saved_errno != EAGAIN && saved_errno != EWOULDBLOCK && rlock_tls_explain(ctx, why, sizeof(why))) {
+		snprintf(error, errlen, "lost connection to %s: %s", server->display, why);
+	} else {
+		rlock_describe_io_error(error, errlen, server, ctx, saved_errno, timeout_ms);
+	}
+}
+
 /* ROLE's first element: a master found through Sentinel must say so, or it is an old one. */
 static bool is_master(const redisReply *reply)
 {
@@ -112,7 +127,7 @@ static bool handshake(redisContext *ctx, const rlock_server *server, bool select
 		redisReply *reply = NULL;
 
 		if (redisGetReply(ctx, (void **) &reply) != REDIS_OK) {
-			rlock_describe_io_error(error, errlen, server, ctx, errno, timeout_ms);
+			describe_handshake_error(error, errlen, server, ctx, errno, timeout_ms);
 			return false;
 		}
 		if (ok && rlock_reply_is_error(reply, "") && (i == auth_at || i == select_at)) {
@@ -133,6 +148,19 @@ static bool handshake(redisContext *ctx, const rlock_server *server, bool select
 		freeReplyObject(reply);
 	}
 	return ok;
+}
+
+/* For a rediss:// server, TLS before any command: the handshake is part of connecting. */
+static bool start_tls(redisContext *ctx, const rlock_server *server, const char *host, int64_t connect_ms,
+	char *error, size_t errlen)
+{
+	char why[256];
+
+	if (!server->tls || rlock_tls_start(ctx, server->tls, host, connect_ms, why, sizeof(why))) {
+		return true;
+	}
+	snprintf(error, errlen, "cannot connect to %s: %s", server->display, why);
+	return false;
 }
 
 redisContext *rlock_server_connect(const rlock_server *server, int64_t connect_ms, int64_t read_ms,
@@ -156,6 +184,8 @@ redisContext *rlock_server_connect(const rlock_server *server, int64_t connect_m
 			snprintf(where, sizeof(where), " at %s:%d", host, port);
 		}
 		snprintf(error, errlen, "cannot connect to %s%s: %s", server->display, where, ctx ? ctx->errstr : "out of memory");
+	} else if (!start_tls(ctx, server, server->sentinels ? host : server->host, connect_ms, error, errlen)) {
+		/* error says why */
 	} else if (redisSetTimeout(ctx, rlock_ms_to_timeval(read_ms)) != REDIS_OK) {
 		snprintf(error, errlen, "cannot set up connection to %s: %s", server->display, ctx->errstr);
 	} else if (handshake(ctx, server, select_db, name, facts, read_ms, error, errlen)) {

@@ -10,6 +10,7 @@
 #include "clock.h"
 #include "interrupt.h"
 #include "fanout.h"
+#include "tls.h"
 
 /* How long a master that timed out is left alone. */
 #define SKIP_US 1000000
@@ -76,7 +77,7 @@ int rlock_fanout(rlock_conn *const *conns, int n, const rlock_timeouts *t,
 	memset(done, 0, sizeof(done));
 	while (pending > 0) {
 		struct pollfd pfd[RLOCK_FANOUT_MAX];
-		int at[RLOCK_FANOUT_MAX], k = 0, ready;
+		int at[RLOCK_FANOUT_MAX], k = 0, ready, buffered = 0;
 		int64_t left = deadline - rlock_now_us();
 
 		if (left <= 0) {
@@ -87,17 +88,18 @@ int rlock_fanout(rlock_conn *const *conns, int n, const rlock_timeouts *t,
 				pfd[k].fd = conns[i]->ctx->fd;
 				pfd[k].events = POLLIN;
 				pfd[k].revents = 0;
+				buffered += rlock_tls_pending(conns[i]->ctx); /* decrypted already: poll() cannot see it */
 				at[k++] = i;
 			}
 		}
-		ready = poll(pfd, k, (int) MIN((left + 999) / 1000, INT_MAX));
+		ready = poll(pfd, k, buffered ? 0 : (int) MIN((left + 999) / 1000, INT_MAX));
 		if (ready < 0 && (errno != EINTR || rlock_time_limit_struck())) {
 			break; /* no PHP code runs here: replies are owed on these connections */
 		}
-		for (int j = 0; j < k && ready > 0; j++) {
+		for (int j = 0; j < k && (ready > 0 || buffered); j++) {
 			int i = at[j];
 
-			if (pfd[j].revents && read_one(conns[i], reused[i], t, argc, argv, argvlen, &replies[i])) {
+			if ((pfd[j].revents || rlock_tls_pending(conns[i]->ctx)) && read_one(conns[i], reused[i], t, argc, argv, argvlen, &replies[i])) {
 				done[i] = true;
 				pending--;
 				answered += replies[i] != NULL;

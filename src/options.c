@@ -6,6 +6,7 @@
 #include "options.h"
 #include "cluster.h"
 #include "keys.h"
+#include "tls_option.h"
 #include "sentinel.h"
 
 typedef zend_result (*option_handler)(rlock_config *cfg, const char *key, zval *value, uint32_t arg);
@@ -64,7 +65,7 @@ static zend_result resolve_server(rlock_config *cfg, const char *uri, size_t len
 {
 	const char *why = NULL;
 
-	cfg->conn = rlock_pool_get(&RLOCK_G(pool), uri, len, &why);
+	cfg->conn = rlock_pool_get_tls(&RLOCK_G(pool), uri, len, cfg->tls, &why);
 	if (!cfg->conn) {
 		zend_string *shown = rlock_uri_redact(uri, len);
 
@@ -338,13 +339,18 @@ static zend_result opt_cluster(rlock_config *cfg, const char *key, zval *value, 
 			key, zend_zval_type_name(value));
 		return FAILURE;
 	}
-	cfg->cluster = rlock_cluster_get(&RLOCK_G(clusters), &RLOCK_G(pool), value, &why);
+	cfg->cluster = rlock_cluster_get(&RLOCK_G(clusters), &RLOCK_G(pool), value, cfg->tls, &why);
 	if (!cfg->cluster) {
 		zend_argument_value_error(arg, "option \"%s\" has a malformed seed: %s", key, why);
 		return FAILURE;
 	}
 	cfg->conn = cfg->cluster->seeds[0]; /* until a key is routed */
 	return SUCCESS;
+}
+
+static zend_result opt_tls(rlock_config *cfg, const char *key, zval *value, uint32_t arg)
+{
+	return SUCCESS; /* read ahead of the others by apply_options(): the servers need it */
 }
 
 static zend_result opt_sentinels(rlock_config *cfg, const char *key, zval *value, uint32_t arg)
@@ -418,6 +424,7 @@ static const option_entry all_options[] = {
 	{"service", opt_service, FOR_ALL},
 	{"sync_replicas", opt_sync_replicas, RLOCK_FOR_LOCK},
 	{"sync_timeout", opt_sync_timeout, RLOCK_FOR_LOCK},
+	{"tls", opt_tls, FOR_ALL},
 };
 
 static const option_entry *find_option(const zend_string *key, unsigned kind)
@@ -453,6 +460,9 @@ static zend_result apply_options(rlock_config *cfg, HashTable *options, unsigned
 	zend_ulong index;
 	zval *value;
 
+	if (rlock_tls_option(options, &cfg->tls, arg) == FAILURE) {
+		return FAILURE;
+	}
 	ZEND_HASH_FOREACH_KEY_VAL(options, index, key, value) {
 		const option_entry *entry;
 
@@ -504,6 +514,7 @@ static void config_defaults(rlock_config *cfg, unsigned kind)
 	cfg->max_result_bytes = RLOCK_DEFAULT_RESULT_MAX;
 	cfg->every_class = false;
 	cfg->allowed_classes = NULL;
+	cfg->tls = NULL;
 	if (kind == RLOCK_FOR_IDEMPOTENCY) {
 		/* checked when it was set: cannot fail here */
 		rlock_allowed_classes_parse(RLOCK_G(allowed_classes), &cfg->every_class, &cfg->allowed_classes, &why);
@@ -583,6 +594,10 @@ static zend_result config_sentinel(rlock_config *cfg, uint32_t arg_num)
 			"the name of the master the sentinels watch");
 		return FAILURE;
 	}
+	if (cfg->tls) {
+		zend_argument_value_error(arg_num, "option \"tls\" is not supported with Sentinel yet");
+		return FAILURE;
+	}
 	ZVAL_STRING(&ini_uris, RLOCK_G(sentinels));
 	if (rlock_sentinel_server(service, service_len, cfg->sentinel_uris ? cfg->sentinel_uris : &ini_uris,
 			&server, &why) == FAILURE) {
@@ -621,7 +636,7 @@ static zend_result config_backend(rlock_config *cfg, HashTable *options, uint32_
 	}
 	if (!cfg->conn) {
 		/* rlock.servers was checked when it was set; this cannot fail but for memory. */
-		cfg->conn = rlock_pool_get(&RLOCK_G(pool), RLOCK_G(servers), strlen(RLOCK_G(servers)), &why);
+		cfg->conn = rlock_pool_get_tls(&RLOCK_G(pool), RLOCK_G(servers), strlen(RLOCK_G(servers)), cfg->tls, &why);
 		if (!cfg->conn) {
 			zend_value_error("rlock.servers is malformed: %s", why);
 			return FAILURE;
@@ -638,6 +653,8 @@ zend_result rlock_config_init(rlock_config *cfg, HashTable *options, unsigned ki
 		rlock_config_dtor(cfg);
 		return FAILURE;
 	}
+	rlock_tls_free(cfg->tls); /* each server has its own copy */
+	cfg->tls = NULL;
 	cfg->sentinel_uris = NULL; /* they pointed into the options array */
 	cfg->service = NULL;
 	return SUCCESS;
@@ -646,6 +663,8 @@ zend_result rlock_config_init(rlock_config *cfg, HashTable *options, unsigned ki
 void rlock_config_dtor(rlock_config *cfg)
 {
 	rlock_allowed_classes_free(&cfg->allowed_classes);
+	rlock_tls_free(cfg->tls);
+	cfg->tls = NULL;
 	if (cfg->prefix) {
 		zend_string_release(cfg->prefix);
 		cfg->prefix = NULL;

@@ -62,6 +62,7 @@ struct rlock_config {
 	zend_long max_result_bytes;
 	bool every_class;            /* allowed_classes true: replay may create any class */
 	HashTable *allowed_classes;  /* else the lowercased names it may create; NULL: none */
+	struct rlock_tls *tls;       /* the tls option while the servers are resolved; NULL: none */
 };
 
 /* The INI defaults overridden by options (argument arg_num of the caller).

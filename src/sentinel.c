@@ -172,6 +172,12 @@ static zend_result add_sentinel(rlock_sentinels *s, const char *uri, size_t len,
 	if (rlock_server_parse(uri, len, &s->nodes[s->count], why) == FAILURE) {
 		return FAILURE;
 	}
+	if (s->nodes[s->count].tls) {
+		/* sentinels are asked over plain connections (src/sentinel.c), not rlock_server_connect() */
+		rlock_server_free(&s->nodes[s->count]);
+		*why = "TLS to sentinels (rediss://) is not supported yet";
+		return FAILURE;
+	}
 	s->count++;
 	return SUCCESS;
 }

@@ -3,11 +3,13 @@
 #include "ext/standard/url.h"
 #include "zend_smart_str.h"
 #include "uri.h"
+#include "tls.h"
 
 #define RLOCK_DEFAULT_PORT 6379
 #define RLOCK_MAX_DB 1000000
 
 static const char redis_scheme[] = "redis://";
+static const char rediss_scheme[] = "rediss://";
 static const char unix_scheme[] = "unix://";
 
 static bool has_prefix(const char *s, size_t len, const char *prefix)
@@ -167,8 +169,9 @@ static void describe(rlock_server *out)
 	} else {
 		const char *user = out->user ? out->user : "";
 
-		out->display = pemalloc(strlen(out->host) + strlen(user) + 56, 1);
-		sprintf(out->display, "redis://%s%s%s%s%s:%d/" ZEND_LONG_FMT, user, out->pass ? ":***@" : "",
+		out->display = pemalloc(strlen(out->host) + strlen(user) + 57, 1);
+		sprintf(out->display, "%s://%s%s%s%s%s:%d/" ZEND_LONG_FMT, out->tls ? "rediss" : "redis",
+			user, out->pass ? ":***@" : "",
 			strchr(out->host, ':') ? "[" : "", out->host, strchr(out->host, ':') ? "]" : "",
 			out->port, out->db);
 	}
@@ -178,6 +181,9 @@ static void describe(rlock_server *out)
 	smart_str_appends(&id, out->user ? out->user : "");
 	smart_str_appendc(&id, '\0');
 	smart_str_appends(&id, out->pass ? out->pass : "");
+	if (out->tls) {
+		rlock_tls_identify(&id, out->tls);
+	}
 	smart_str_0(&id);
 	out->identity = zend_string_init(ZSTR_VAL(id.s), ZSTR_LEN(id.s), 1);
 	smart_str_free(&id);
@@ -200,11 +206,14 @@ zend_result rlock_server_parse(const char *uri, size_t len, rlock_server *out, c
 		result = parse_unix(uri, len, out, why);
 	} else if (has_prefix(uri, len, redis_scheme)) {
 		result = parse_redis(uri, len, out, why);
-	} else if (has_prefix(uri, len, "rediss://")) {
-		*why = "TLS (rediss://) is not supported: the hiredis it is built on has no TLS";
+	} else if (has_prefix(uri, len, rediss_scheme) && rlock_tls_unavailable()) {
+		*why = "TLS (rediss://) is not available: " RLOCK_TLS_WHY_NOT;
 		result = FAILURE;
+	} else if (has_prefix(uri, len, rediss_scheme)) {
+		out->tls = rlock_tls_new();
+		result = parse_redis(uri, len, out, why);
 	} else {
-		*why = "it must start with redis:// or unix://";
+		*why = "it must start with redis://, rediss:// or unix://";
 		result = FAILURE;
 	}
 	if (result == SUCCESS && out->user && !out->pass) {
@@ -288,10 +297,26 @@ void rlock_server_free(rlock_server *server)
 		zend_string_release(server->identity);
 		server->identity = NULL;
 	}
+	rlock_tls_free(server->tls);
+	server->tls = NULL;
 	if (server->sentinels) {
 		rlock_sentinels_free(server->sentinels);
 		server->sentinels = NULL;
 	}
+}
+
+zend_result rlock_server_use_tls(rlock_server *server, const rlock_tls *tls, const char **why)
+{
+	if (server->unix_path) {
+		*why = "the tls option does not apply to a unix:// socket";
+		return FAILURE;
+	}
+	rlock_tls_free(server->tls);
+	server->tls = rlock_tls_copy(tls);
+	pefree(server->display, 1);
+	zend_string_release(server->identity);
+	describe(server); /* rediss://, and an identity of its own */
+	return SUCCESS;
 }
 
 void rlock_sentinels_free(rlock_sentinels *s)
@@ -312,5 +337,6 @@ void rlock_server_for_node(const rlock_server *seed, const char *host, size_t ho
 	out->port = port;
 	out->user = seed->user ? pestrdup(seed->user, 1) : NULL;
 	out->pass = seed->pass ? pestrdup(seed->pass, 1) : NULL;
+	out->tls = seed->tls ? rlock_tls_copy(seed->tls) : NULL;
 	describe(out);
 }

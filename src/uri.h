@@ -1,4 +1,4 @@
-/* rlock: server URIs — redis://[user:pass@]host[:port][/db] and unix:///path[?db=N]. */
+/* rlock: server URIs — redis://[user:pass@]host[:port][/db], rediss://... (TLS) and unix:///path[?db=N]. */
 #ifndef RLOCK_URI_H
 #define RLOCK_URI_H
 
@@ -17,6 +17,7 @@ typedef struct rlock_server {
 	char *pass;      /* NULL: no AUTH */
 	char *display;   /* the URI with its password written ***, for messages */
 	zend_string *identity; /* canonical key: one connection per identity */
+	struct rlock_tls *tls; /* NULL: plain TCP; else how to talk TLS (src/tls.h), owned */
 	rlock_sentinels *sentinels; /* non-NULL: host names a master that these find (src/sentinel.c) */
 } rlock_server;
 
@@ -34,6 +35,10 @@ struct rlock_sentinels {
 zend_result rlock_server_parse(const char *uri, size_t len, rlock_server *out, const char **why);
 void rlock_server_free(rlock_server *server);
 void rlock_sentinels_free(rlock_sentinels *s);
+
+/* server talks TLS with (a copy of) tls, the tls option, whatever its URI's scheme.
+ * FAILURE with *why set for a unix socket. */
+zend_result rlock_server_use_tls(rlock_server *server, const struct rlock_tls *tls, const char **why);
 
 /* The same socket, whatever the db, the credentials or the case of the host. */
 bool rlock_server_same_endpoint(const rlock_server *a, const rlock_server *b);

@@ -15,6 +15,7 @@
 #include "token.h"
 #include "wait.h"
 #include "protocol.h"
+#include "tls.h"
 
 /* A channel name no other process shares: a fork gets a new one. */
 static zend_result new_channel(rlock_conn *c)
@@ -114,7 +115,7 @@ rlock_wake rlock_wait_for(rlock_conn *c, const char *token, int64_t timeout_us, 
 			return RLOCK_WAKE_TIMEOUT;
 		}
 		/* poll() counts in ms: round up, so we never wake before the deadline. */
-		ready = poll(&pfd, 1, (int) MIN((left + 999) / 1000, INT_MAX));
+		ready = rlock_tls_pending(c->sub) ? 1 : poll(&pfd, 1, (int) MIN((left + 999) / 1000, INT_MAX));
 		polled_errno = errno; /* a signal handler run below may change errno */
 		if (ready < 0 && polled_errno == EINTR && rlock_wait_interrupted()) {
 			return RLOCK_WAKE_INTERRUPTED; /* let the engine end the request, or the handler's exception fly */

@@ -399,9 +399,10 @@ static const rlock_server *node_at(const char *address, const rlock_server *like
 	node->port = atoi(colon + 1);
 	node->user = like->user ? strdup(like->user) : NULL;
 	node->pass = like->pass ? strdup(like->pass) : NULL;
+	node->tls = like->tls; /* shared, not owned: the pool's servers outlive this thread (MSHUTDOWN stops it) */
 	node->display = malloc(strlen(address) + 16);
 	if (node->display) {
-		sprintf(node->display, "redis://%s/0", address);
+		sprintf(node->display, "%s://%s/0", node->tls ? "rediss" : "redis", address);
 	}
 	wd.nodes[wd.node_count++] = node;
 	return node;

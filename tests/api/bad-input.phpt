@@ -43,7 +43,7 @@ attempt(fn() => new RLock('x', ['fair' => true, 'watchdog' => true, 'fencing' =>
 echo "-- server URIs\n";
 foreach ([
     '', 'localhost:6379', 'http://127.0.0.1', 'redis://', 'redis://:6379', 'redis://h:1/abc', 'redis://h:1/-1',
-    'redis://h/1?x=1', 'redis://user@h', 'rediss://h', 'unix://', 'unix://relative/path', 'unix:///tmp/s?db=x',
+    'redis://h/1?x=1', 'redis://user@h', 'unix://', 'unix://relative/path', 'unix:///tmp/s?db=x',
     'unix:///tmp/s?timeout=1', "redis://h\0x", 42, [], ['redis://a', 'redis://b'], [1],
 ] as $servers) {
     attempt(fn() => new RLock('x', ['servers' => $servers]));
@@ -101,8 +101,8 @@ ValueError: RLock::__construct(): Argument #2 ($options) option "read_timeout" m
 TypeError: RLock::__construct(): Argument #2 ($options) option "auto_release" must be of type bool, int given
 TypeError: RLock::__construct(): Argument #2 ($options) option "prefix" must be of type string, int given
 ValueError: RLock::__construct(): Argument #2 ($options) option "prefix" must be at most 256 bytes, 257 given
-ValueError: RLock::__construct(): Argument #2 ($options) has an unknown option "bogus"; known options are servers, prefix, connect_timeout, read_timeout, ttl, auto_release, watchdog, on_lost, fencing, fair, reentrant, cluster
-ValueError: RLock::__construct(): Argument #2 ($options) has an unknown option "TTL"; known options are servers, prefix, connect_timeout, read_timeout, ttl, auto_release, watchdog, on_lost, fencing, fair, reentrant, cluster
+ValueError: RLock::__construct(): Argument #2 ($options) has an unknown option "bogus"; known options are servers, prefix, connect_timeout, read_timeout, ttl, auto_release, watchdog, on_lost, fencing, fair, reentrant, cluster, sentinels, service, sync_replicas, sync_timeout, tls
+ValueError: RLock::__construct(): Argument #2 ($options) has an unknown option "TTL"; known options are servers, prefix, connect_timeout, read_timeout, ttl, auto_release, watchdog, on_lost, fencing, fair, reentrant, cluster, sentinels, service, sync_replicas, sync_timeout, tls
 ValueError: RLock::__construct(): Argument #2 ($options) must be an array with string keys, key 0 given
 TypeError: RLock::__construct(): Argument #2 ($options) option "fair" must be of type bool, int given
 TypeError: RLock::__construct(): Argument #2 ($options) option "watchdog" must be of type bool, string given
@@ -113,15 +113,14 @@ ValueError: RLock::__construct(): Argument #2 ($options) options "servers" and "
 TypeError: RLock::__construct(): Argument #2 ($options) option "cluster" must be of type string|array, bool given
 -- server URIs
 ValueError: RLock::__construct(): Argument #2 ($options) option "servers" has a malformed URI "": it is empty
-ValueError: RLock::__construct(): Argument #2 ($options) option "servers" has a malformed URI "localhost:6379": it must start with redis:// or unix://
-ValueError: RLock::__construct(): Argument #2 ($options) option "servers" has a malformed URI "http://127.0.0.1": it must start with redis:// or unix://
+ValueError: RLock::__construct(): Argument #2 ($options) option "servers" has a malformed URI "localhost:6379": it must start with redis://, rediss:// or unix://
+ValueError: RLock::__construct(): Argument #2 ($options) option "servers" has a malformed URI "http://127.0.0.1": it must start with redis://, rediss:// or unix://
 ValueError: RLock::__construct(): Argument #2 ($options) option "servers" has a malformed URI "redis://": %s
 ValueError: RLock::__construct(): Argument #2 ($options) option "servers" has a malformed URI "redis://:6379": %s
 ValueError: RLock::__construct(): Argument #2 ($options) option "servers" has a malformed URI "redis://h:1/abc": the database (/N) must be a number from 0 to 1000000
 ValueError: RLock::__construct(): Argument #2 ($options) option "servers" has a malformed URI "redis://h:1/-1": the database (/N) must be a number from 0 to 1000000
 ValueError: RLock::__construct(): Argument #2 ($options) option "servers" has a malformed URI "redis://h/1?x=1": a redis:// URI takes no query or fragment
 ValueError: RLock::__construct(): Argument #2 ($options) option "servers" has a malformed URI "redis://***@h": an ACL user needs a password
-ValueError: RLock::__construct(): Argument #2 ($options) option "servers" has a malformed URI "rediss://h": TLS (rediss://) is not supported: the hiredis it is built on has no TLS
 ValueError: RLock::__construct(): Argument #2 ($options) option "servers" has a malformed URI "unix://": a unix socket URI is unix:///absolute/path[?db=N]
 ValueError: RLock::__construct(): Argument #2 ($options) option "servers" has a malformed URI "unix://relative/path": a unix socket URI is unix:///absolute/path[?db=N]
 ValueError: RLock::__construct(): Argument #2 ($options) option "servers" has a malformed URI "unix:///tmp/s?db=x": db must be a number from 0 to 1000000

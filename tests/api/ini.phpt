@@ -59,5 +59,5 @@ bool(true)
 Warning: PHP Startup: rlock.default_ttl must be between 1 and 604800000 (milliseconds), "0" given in Unknown on line 0 30000
 Warning: PHP Startup: rlock.connect_timeout must be between 1 and 60000 (milliseconds), "abc" given in Unknown on line 0 1000
 Warning: PHP Startup: rlock.read_timeout must be between 1 and 3600000 (milliseconds), "99999999" given in Unknown on line 0 1000
-Warning: PHP Startup: rlock.servers "http://x" is malformed: it must start with redis:// or unix:// in Unknown on line 0 redis://127.0.0.1:6379
+Warning: PHP Startup: rlock.servers "http://x" is malformed: it must start with redis://, rediss:// or unix:// in Unknown on line 0 redis://127.0.0.1:6379
 Warning: PHP Startup: rlock.prefix must be at most 256 bytes in Unknown on line 0

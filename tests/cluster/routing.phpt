@@ -116,6 +116,6 @@ a takeover after the lease: greater true
 forceRelease: false
 -- bad seeds
 ValueError: RLock::__construct(): Argument #2 ($options) option "cluster" has a malformed seed: no seed URI given
-ValueError: RLock::__construct(): Argument #2 ($options) option "cluster" has a malformed seed: it must start with redis:// or unix://
+ValueError: RLock::__construct(): Argument #2 ($options) option "cluster" has a malformed seed: it must start with redis://, rediss:// or unix://
 TypeError: RLock::__construct(): Argument #2 ($options) option "cluster" must be of type string|array, int given
 ValueError: RLock::__construct(): Argument #2 ($options) options "servers" and "cluster" exclude each other

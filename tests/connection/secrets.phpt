@@ -81,7 +81,7 @@ RLock::__construct(): Argument #2 ($options) option "servers" has a malformed UR
 RLock::__construct(): Argument #2 ($options) option "servers" has a malformed URI "redis://***@": it is not a valid URI
 RLock::__construct(): Argument #2 ($options) option "servers" has a malformed URI "redis://shop:***@h/x": the database (/N) must be a number from 0 to 1000000
 RLock::__construct(): Argument #2 ($options) option "servers" has a malformed URI "unix:///tmp/s?password=***&db=x": db must be a number from 0 to 1000000
-RLock::__construct(): Argument #2 ($options) option "servers" has a malformed URI "tcp://shop:***@h": it must start with redis:// or unix://
+RLock::__construct(): Argument #2 ($options) option "servers" has a malformed URI "tcp://shop:***@h": it must start with redis://, rediss:// or unix://
 RLock::__construct(): Argument #2 ($options) option "servers" has a malformed URI "redis://shop:***@h/1?x=1": a redis:// URI takes no query or fragment
 -- Redis refuses, or is not there
 authentication failed at redis://:***@127.0.0.1:PORT/0: WRONGPASS invalid username-password pair or user is disabled.

@@ -206,4 +206,4 @@ the row (PDO, no rlock): sent by B, B's fence: true
 TypeError: RLockIdempotency::__construct(): Argument #2 ($options) option "fencing" must be of type bool, int given
 TypeError: RLockIdempotency::__construct(): Argument #2 ($options) option "fencing" must be of type bool, string given
 ValueError: RLockIdempotency::__construct(): Argument #2 ($options) option "servers" must list one server for RLockIdempotency (its records cannot be kept on Redlock masters); use "cluster" to scale out
-ValueError: RLockSemaphore::__construct(): Argument #2 ($options) has an unknown option "fencing"; known options are servers, prefix, connect_timeout, read_timeout, ttl, auto_release, watchdog, retention, cluster
+ValueError: RLockSemaphore::__construct(): Argument #2 ($options) has an unknown option "fencing"; known options are servers, prefix, connect_timeout, read_timeout, ttl, auto_release, watchdog, retention, cluster, sentinels, service, tls

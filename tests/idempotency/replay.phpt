@@ -135,8 +135,8 @@ ValueError: RLockIdempotency::__construct(): Argument #2 ($options) option "rete
 ValueError: RLockIdempotency::__construct(): Argument #2 ($options) option "wait" must be between 0 and 86400000 (milliseconds), -1 given
 ValueError: RLockIdempotency::__construct(): Argument #2 ($options) option "on_error" must be "release", "store" or "keep", "retry" given
 ValueError: RLockIdempotency::__construct(): Argument #2 ($options) option "max_result_bytes" must be between 1 and 67108864 (bytes), 0 given
-ValueError: RLockIdempotency::__construct(): Argument #2 ($options) has an unknown option "ttl"; known options are servers, prefix, connect_timeout, read_timeout, fencing, lease, retention, wait, on_error, max_result_bytes, allowed_classes, cluster
-ValueError: RLockIdempotency::__construct(): Argument #2 ($options) has an unknown option "fair"; known options are servers, prefix, connect_timeout, read_timeout, fencing, lease, retention, wait, on_error, max_result_bytes, allowed_classes, cluster
+ValueError: RLockIdempotency::__construct(): Argument #2 ($options) has an unknown option "ttl"; known options are servers, prefix, connect_timeout, read_timeout, fencing, lease, retention, wait, on_error, max_result_bytes, allowed_classes, cluster, sentinels, service, tls
+ValueError: RLockIdempotency::__construct(): Argument #2 ($options) has an unknown option "fair"; known options are servers, prefix, connect_timeout, read_timeout, fencing, lease, retention, wait, on_error, max_result_bytes, allowed_classes, cluster, sentinels, service, tls
 TypeError: RLockIdempotency::__construct(): Argument #2 ($options) option "lease" must be of type int, string given
 Error: Trying to clone an uncloneable object of class RLockIdempotency
 Exception: Serialization of 'RLockIdempotency' is not allowed

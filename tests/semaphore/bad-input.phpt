@@ -68,7 +68,7 @@ echo "the last answer still works on a live server: ", $sem->addPermits(2), "\n"
 <?php require __DIR__ . '/../inc/server.inc'; TestRedis::cleanup(__FILE__); ?>
 --EXPECTF--
 ValueError: RLockSemaphore::__construct(): Argument #1 ($name) must not be empty
-ValueError: RLockSemaphore::__construct(): Argument #2 ($options) has an unknown option "fair"; known options are servers, prefix, connect_timeout, read_timeout, ttl, auto_release, watchdog, retention, cluster
+ValueError: RLockSemaphore::__construct(): Argument #2 ($options) has an unknown option "fair"; known options are servers, prefix, connect_timeout, read_timeout, ttl, auto_release, watchdog, retention, cluster, sentinels, service, tls
 ValueError: RLockSemaphore::__construct(): Argument #2 ($options) option "ttl" must be between 1 and 604800000 (milliseconds), 0 given
 ValueError: RLockSemaphore::__construct(): Argument #2 ($options) option "servers" must list one server for RLockSemaphore (its permits are one count, which independent Redlock masters cannot share); use "cluster" to scale out
 ValueError: RLockSemaphore::acquire(): Argument #1 ($holder) must not be empty

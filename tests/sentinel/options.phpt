@@ -68,7 +68,7 @@ ValueError: RLock::__construct(): Argument #2 ($options) option "sentinels" excl
 ValueError: RLock::__construct(): Argument #2 ($options) option "service" needs "sentinels" (or rlock.sentinels): the sentinels that know the service's master
 ValueError: RLock::__construct(): Argument #2 ($options) option "sentinels" needs "service" (or rlock.service): the name of the master the sentinels watch
 TypeError: RLock::__construct(): Argument #2 ($options) option "sentinels" must list URIs as strings, int given
-ValueError: RLock::__construct(): Argument #2 ($options) options "sentinels" and "service" ("shop") are malformed: it must start with redis:// or unix://
+ValueError: RLock::__construct(): Argument #2 ($options) options "sentinels" and "service" ("shop") are malformed: it must start with redis://, rediss:// or unix://
 ValueError: RLock::__construct(): Argument #2 ($options) options "sentinels" and "service" ("shop") are malformed: no sentinel is listed
 ValueError: RLock::__construct(): Argument #2 ($options) options "sentinels" and "service" ("my master/0") are malformed: the service must be the master's name (letters, digits, '.', '-', '_'), or redis://[user:password@]name[/db]
 ValueError: RLock::__construct(): Argument #2 ($options) options "sentinels" and "service" ("unix:///tmp/x") are malformed: the service must be the master's name (letters, digits, '.', '-', '_'), or redis://[user:password@]name[/db]
@@ -78,7 +78,7 @@ ValueError: RLock::__construct(): Argument #2 ($options) option "sync_replicas" 
 TypeError: RLock::__construct(): Argument #2 ($options) option "sync_replicas" must be of type int, string given
 ValueError: RLock::__construct(): Argument #2 ($options) option "sync_timeout" must be between 1 and 60000 (milliseconds), 0 given
 ValueError: RLock::__construct(): Argument #2 ($options) option "sync_replicas" cannot be used with Redlock (several "servers"): Redlock's masters are independent, not replicated
-ValueError: RLockSemaphore::__construct(): Argument #2 ($options) has an unknown option "sync_replicas"; known options are servers, prefix, connect_timeout, read_timeout, ttl, auto_release, watchdog, retention, cluster, sentinels, service
+ValueError: RLockSemaphore::__construct(): Argument #2 ($options) has an unknown option "sync_replicas"; known options are servers, prefix, connect_timeout, read_timeout, ttl, auto_release, watchdog, retention, cluster, sentinels, service, tls
 -- unreachable or unknowing sentinels
 RLockConnectionException: no sentinel named a master of "shop": redis://127.0.0.1:PORT/0: Connection refused
 RLockConnectionException: no sentinel named a master of "nosuch": redis://127.0.0.1:PORT/0: it knows no master of that name
@@ -89,7 +89,7 @@ bool(true)
 bool(true)
 shop
 
-Warning: PHP Startup: rlock.sentinels "nope://x" is malformed: it must start with redis:// or unix:// in Unknown on line 0
+Warning: PHP Startup: rlock.sentinels "nope://x" is malformed: it must start with redis://, rediss:// or unix:// in Unknown on line 0
 started
 lock "a" was taken (and now given back), but only 1 of the 2 replicas (sync_replicas) of redis://127.0.0.1:PORT/0 had it within sync_timeout (100 ms)
 held on the master: 0
