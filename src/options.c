@@ -33,7 +33,8 @@ static zend_result expect_type(const char *key, zval *value, uint8_t type, const
 	return SUCCESS;
 }
 
-static zend_result ms_option(const char *key, zval *value, zend_long min, zend_long max,
+/* An int within [min, max], counted in unit ("milliseconds", "bytes"). */
+static zend_result ranged_option(const char *key, zval *value, zend_long min, zend_long max, const char *unit,
 	zend_long *out, uint32_t arg)
 {
 	if (expect_type(key, value, IS_LONG, "int", arg) == FAILURE) {
@@ -41,12 +42,18 @@ static zend_result ms_option(const char *key, zval *value, zend_long min, zend_l
 	}
 	if (Z_LVAL_P(value) < min || Z_LVAL_P(value) > max) {
 		zend_argument_value_error(arg, "option \"%s\" must be between " ZEND_LONG_FMT
-			" and " ZEND_LONG_FMT " (milliseconds), " ZEND_LONG_FMT " given",
-			key, min, max, Z_LVAL_P(value));
+			" and " ZEND_LONG_FMT " (%s), " ZEND_LONG_FMT " given",
+			key, min, max, unit, Z_LVAL_P(value));
 		return FAILURE;
 	}
 	*out = Z_LVAL_P(value);
 	return SUCCESS;
+}
+
+static zend_result ms_option(const char *key, zval *value, zend_long min, zend_long max,
+	zend_long *out, uint32_t arg)
+{
+	return ranged_option(key, value, min, max, "milliseconds", out, arg);
 }
 
 /* An element of an option's list, which must be a string; NULL after a TypeError naming the option. */
@@ -203,16 +210,7 @@ static zend_result opt_wait(rlock_config *cfg, const char *key, zval *value, uin
 
 static zend_result opt_max_result_bytes(rlock_config *cfg, const char *key, zval *value, uint32_t arg)
 {
-	if (expect_type(key, value, IS_LONG, "int", arg) == FAILURE) {
-		return FAILURE;
-	}
-	if (Z_LVAL_P(value) < 1 || Z_LVAL_P(value) > RLOCK_RESULT_MAX) {
-		zend_argument_value_error(arg, "option \"%s\" must be between 1 and %d (bytes), " ZEND_LONG_FMT " given",
-			key, RLOCK_RESULT_MAX, Z_LVAL_P(value));
-		return FAILURE;
-	}
-	cfg->max_result_bytes = Z_LVAL_P(value);
-	return SUCCESS;
+	return ranged_option(key, value, 1, RLOCK_RESULT_MAX, "bytes", &cfg->max_result_bytes, arg);
 }
 
 static zend_result opt_on_error(rlock_config *cfg, const char *key, zval *value, uint32_t arg)
@@ -384,16 +382,7 @@ static zend_result opt_service(rlock_config *cfg, const char *key, zval *value, 
 
 static zend_result opt_sync_replicas(rlock_config *cfg, const char *key, zval *value, uint32_t arg)
 {
-	if (expect_type(key, value, IS_LONG, "int", arg) == FAILURE) {
-		return FAILURE;
-	}
-	if (Z_LVAL_P(value) < 0 || Z_LVAL_P(value) > RLOCK_SYNC_REPLICAS_MAX) {
-		zend_argument_value_error(arg, "option \"%s\" must be between 0 and %d (replicas), " ZEND_LONG_FMT " given",
-			key, RLOCK_SYNC_REPLICAS_MAX, Z_LVAL_P(value));
-		return FAILURE;
-	}
-	cfg->sync_replicas = Z_LVAL_P(value);
-	return SUCCESS;
+	return ranged_option(key, value, 0, RLOCK_SYNC_REPLICAS_MAX, "replicas", &cfg->sync_replicas, arg);
 }
 
 static zend_result opt_sync_timeout(rlock_config *cfg, const char *key, zval *value, uint32_t arg)
