@@ -5,6 +5,7 @@
 
 #include "php.h"
 #include "php_ini.h"
+#include "zend_smart_str.h"
 #include "ext/standard/info.h"
 #include "SAPI.h"
 #include "php_main.h"
@@ -157,16 +158,8 @@ static ZEND_INI_MH(OnUpdateAllowedClasses)
 }
 
 /* phpinfo() shows rlock.servers with its password written ***. */
-static ZEND_INI_DISP(display_servers)
+static void display_shown(zend_string *shown)
 {
-	zend_string *value = type == ZEND_INI_DISPLAY_ORIG && ini_entry->modified ? ini_entry->orig_value : ini_entry->value;
-	zend_string *shown;
-
-	if (!value || !ZSTR_LEN(value)) {
-		PUTS(sapi_module.phpinfo_as_text ? "no value" : "<i>no value</i>");
-		return;
-	}
-	shown = rlock_uri_redact(ZSTR_VAL(value), ZSTR_LEN(value));
 	if (sapi_module.phpinfo_as_text) {
 		PHPWRITE(ZSTR_VAL(shown), ZSTR_LEN(shown));
 	} else {
@@ -175,11 +168,58 @@ static ZEND_INI_DISP(display_servers)
 	zend_string_release(shown);
 }
 
+static zend_string *displayed_value(zend_ini_entry *ini_entry, int type)
+{
+	zend_string *value = type == ZEND_INI_DISPLAY_ORIG && ini_entry->modified ? ini_entry->orig_value : ini_entry->value;
+
+	if (!value || !ZSTR_LEN(value)) {
+		PUTS(sapi_module.phpinfo_as_text ? "no value" : "<i>no value</i>");
+		return NULL;
+	}
+	return value;
+}
+
+static ZEND_INI_DISP(display_servers)
+{
+	zend_string *value = displayed_value(ini_entry, type);
+
+	if (value) {
+		display_shown(rlock_uri_redact(ZSTR_VAL(value), ZSTR_LEN(value)));
+	}
+}
+
+/* rlock.sentinels: each sentinel as rlock shows it (a password in a list cannot be found by
+ * its '@' alone); one that does not parse is not shown at all. */
+static ZEND_INI_DISP(display_sentinels)
+{
+	zend_string *value = displayed_value(ini_entry, type);
+	smart_str shown = {0};
+	rlock_server server;
+	const char *why = NULL;
+	zval uris;
+
+	if (!value) {
+		return;
+	}
+	ZVAL_STR_COPY(&uris, value);
+	if (rlock_sentinel_server("master", 6, &uris, &server, &why) == SUCCESS) {
+		for (int i = 0; i < server.sentinels->count; i++) {
+			smart_str_appends(&shown, i ? ", " : "");
+			smart_str_appends(&shown, server.sentinels->nodes[i].display);
+		}
+		rlock_server_free(&server);
+	} else {
+		smart_str_appends(&shown, "(malformed)");
+	}
+	zval_ptr_dtor(&uris);
+	display_shown(smart_str_extract(&shown));
+}
+
 PHP_INI_BEGIN()
 	STD_PHP_INI_ENTRY_EX("rlock.servers", "redis://127.0.0.1:6379", PHP_INI_SYSTEM | PHP_INI_PERDIR,
 		OnUpdateServers, servers, zend_rlock_globals, rlock_globals, display_servers)
 	STD_PHP_INI_ENTRY_EX("rlock.sentinels", "", PHP_INI_SYSTEM | PHP_INI_PERDIR,
-		OnUpdateSentinel, sentinels, zend_rlock_globals, rlock_globals, display_servers)
+		OnUpdateSentinel, sentinels, zend_rlock_globals, rlock_globals, display_sentinels)
 	STD_PHP_INI_ENTRY_EX("rlock.service", "", PHP_INI_SYSTEM | PHP_INI_PERDIR,
 		OnUpdateSentinel, service, zend_rlock_globals, rlock_globals, display_servers)
 	STD_PHP_INI_ENTRY("rlock.sync_replicas", "0", PHP_INI_ALL,

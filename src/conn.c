@@ -168,6 +168,7 @@ static bool conn_open(rlock_conn *c, const rlock_timeouts *t)
 	c->pid = rlock_pid();
 	c->read_timeout = t->read_ms;
 	c->connect_failed = false;
+	c->opened++;
 	conn_log_eviction(c);
 	return true;
 }
@@ -175,7 +176,7 @@ static bool conn_open(rlock_conn *c, const rlock_timeouts *t)
 /* Through Sentinel: a failover announced since the last command closes the connection, so
  * that the master is found anew — a demoted master takes writes for seconds, until the
  * sentinels reconfigure it. The watch is opened before the master is looked up, so that no
- * failover falls between the two; a broken watch may have missed one. */
+ * failover falls between the two; a broken watch, or one opened late, may have missed one. */
 static void conn_follow_sentinels(rlock_conn *c, const rlock_timeouts *t)
 {
 	bool broken = false;
@@ -188,11 +189,14 @@ static void conn_follow_sentinels(rlock_conn *c, const rlock_timeouts *t)
 	}
 	if (broken) {
 		close_sentinel_watch(c);
-		conn_close(c);
 	}
-	if (!c->sentinel_watch && (!c->ctx || c->pid != rlock_pid())) {
+	if (!c->sentinel_watch && rlock_now_us() >= c->sentinel_watch_retry_at) {
 		c->sentinel_watch = rlock_sentinel_watch(c->server.sentinels, t->connect_ms, t->read_ms);
 		c->sentinel_watch_pid = rlock_pid();
+		c->sentinel_watch_retry_at = rlock_now_us() + 1000000; /* no sentinel took it: again in a second */
+		if (c->sentinel_watch) {
+			conn_close(c); /* what happened without a watch is learnt from the sentinels */
+		}
 	}
 }
 

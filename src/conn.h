@@ -46,8 +46,10 @@ typedef struct rlock_conn {
 	redisContext *sub;       /* subscriber for wake-ups (src/wait.c); NULL until a wait */
 	pid_t sub_pid;
 	char wake_channel[RLOCK_WAKE_CHANNEL_MAX]; /* this process's channel on sub */
-	redisContext *sentinel_watch; /* through Sentinel: subscribed to its +switch-master (src/sentinel.c) */
+	redisContext *sentinel_watch; /* through Sentinel: subscribed to its failover events (src/sentinel.c) */
 	pid_t sentinel_watch_pid;
+	int64_t sentinel_watch_retry_at; /* when a watch no sentinel took is tried again (monotonic us) */
+	uint64_t opened;         /* connections made so far: a WAIT on a newer one says nothing of older writes */
 	rlock_cluster *cluster;  /* the cluster this node belongs to, for MOVED and ASK (src/cluster.c) */
 	int64_t skip_until;      /* a Redlock master that timed out is left alone until then */
 	rlock_server_facts facts; /* learnt at connect: the run_id, whether it may evict lock keys */

@@ -89,6 +89,18 @@ static bool is_master(const redisReply *reply)
 	return role && role->type == REDIS_REPLY_STRING && strcmp(role->str, "master") == 0;
 }
 
+/* Why a server the sentinels named will not do: a replica, or a user that may not ask ROLE. */
+static void describe_role(const redisReply *reply, const rlock_server *server, char *error, size_t errlen)
+{
+	if (rlock_reply_is_any_error(reply)) {
+		snprintf(error, errlen, "%s refused ROLE, which rlock asks a master found through Sentinel: %s "
+			"(allow +role for its user)", server->display, reply->str);
+	} else {
+		snprintf(error, errlen, "%s: the server the sentinels named is not a master (yet): "
+			"a failover is under way", server->display);
+	}
+}
+
 /* AUTH and SELECT go out in one round trip; the name lets operators tell
  * rlock's connections apart in CLIENT LIST. */
 static bool handshake(redisContext *ctx, const rlock_server *server, bool select_db, const char *name,
@@ -136,8 +148,7 @@ static bool handshake(redisContext *ctx, const rlock_server *server, bool select
 			ok = false;
 		}
 		if (ok && i == role_at && !is_master(reply)) {
-			snprintf(error, errlen, "%s: the server the sentinels named is not a master (yet): "
-				"a failover is under way", server->display);
+			describe_role(reply, server, error, errlen);
 			ok = false;
 		}
 		if (i == info_at) {

@@ -515,6 +515,28 @@ static bool given(HashTable *options, const char *name)
 	return options && zend_hash_str_exists(options, name, strlen(name));
 }
 
+/* Sentinel's options and INI settings: both or neither, and not with another deployment. */
+static zend_result sentinel_check(rlock_config *cfg, HashTable *options, uint32_t arg_num)
+{
+	if ((cfg->sentinel_uris || cfg->service) && (cfg->cluster || given(options, "servers"))) {
+		zend_argument_value_error(arg_num, "option \"%s\" excludes \"%s\"", cfg->sentinel_uris ? "sentinels" : "service",
+			cfg->cluster ? "cluster" : "servers");
+		return FAILURE;
+	}
+	if (RLOCK_G(service)[0] && !RLOCK_G(sentinels)[0] && !cfg->sentinel_uris && !cfg->cluster
+			&& !given(options, "servers")) {
+		/* not rlock.servers instead: a local Redis there would lock this host only */
+		zend_value_error("rlock.service is set but rlock.sentinels is not: set both, or neither");
+		return FAILURE;
+	}
+	if (cfg->service && !cfg->sentinel_uris && !RLOCK_G(sentinels)[0]) {
+		zend_argument_value_error(arg_num, "option \"service\" needs \"sentinels\" (or rlock.sentinels): "
+			"the sentinels that know the service's master");
+		return FAILURE;
+	}
+	return SUCCESS;
+}
+
 /* What the options cannot be together, each a ValueError naming the argument. */
 static zend_result config_check(rlock_config *cfg, HashTable *options, unsigned kind, uint32_t arg_num)
 {
@@ -545,15 +567,11 @@ static zend_result config_check(rlock_config *cfg, HashTable *options, unsigned 
 			"use \"cluster\" to scale out");
 		return FAILURE;
 	}
-	if ((cfg->sentinel_uris || cfg->service) && (cfg->cluster || given(options, "servers"))) {
-		zend_argument_value_error(arg_num, "option \"%s\" excludes \"%s\"", cfg->sentinel_uris ? "sentinels" : "service",
-			cfg->cluster ? "cluster" : "servers");
+	if (sentinel_check(cfg, options, arg_num) == FAILURE) {
 		return FAILURE;
 	}
-	if (cfg->service && !cfg->sentinel_uris && !RLOCK_G(sentinels)[0]) {
-		zend_argument_value_error(arg_num, "option \"service\" needs \"sentinels\" (or rlock.sentinels): "
-			"the sentinels that know the service's master");
-		return FAILURE;
+	if (cfg->master_count && !given(options, "sync_replicas")) {
+		cfg->sync_replicas = 0; /* rlock.sync_replicas is for the replicated deployments */
 	}
 	if (cfg->sync_replicas && cfg->master_count) {
 		/* independent masters: each would need its own replicas waited for */
@@ -578,6 +596,10 @@ static zend_result config_sentinel(rlock_config *cfg, uint32_t arg_num)
 	rlock_server server;
 	zval ini_uris;
 
+	if (service_len == 0 && !cfg->sentinel_uris) {
+		zend_value_error("rlock.sentinels is set but rlock.service is not: set both, or neither");
+		return FAILURE;
+	}
 	if (service_len == 0) {
 		zend_argument_value_error(arg_num, "option \"sentinels\" needs \"service\" (or rlock.service): "
 			"the name of the master the sentinels watch");

@@ -12,7 +12,9 @@ zend_result rlock_replicas_ack(rlock_config *cfg, const char *name, const char *
 		(size_t) snprintf(timeout, sizeof(timeout), ZEND_LONG_FMT, cfg->sync_timeout)};
 	/* the reply comes once the replicas answer or sync_timeout ends: read that much longer */
 	rlock_timeouts t = {cfg->timeouts.connect_ms, cfg->timeouts.read_ms + cfg->sync_timeout};
+	uint64_t opened = cfg->conn->opened;
 	redisReply *reply;
+	bool same_connection;
 	long long acked = 0;
 
 	if (cfg->sync_replicas == 0) {
@@ -23,8 +25,9 @@ zend_result rlock_replicas_ack(rlock_config *cfg, const char *name, const char *
 		rlock_conn_report(cfg->conn, &cfg->failure);
 		return FAILURE;
 	}
-	if (cfg->conn->resent) {
-		/* WAIT on a new connection counts what that connection wrote: nothing */
+	/* WAIT on a new connection (a failover noticed, a dead one re-made) counts what that one wrote: nothing */
+	same_connection = !cfg->conn->resent && cfg->conn->opened == opened;
+	if (!same_connection) {
 		rlock_fail(&cfg->failure, RLOCK_FAILURE_REDIS, "lock \"%s\" was %s, but the connection to %s was lost "
 			"before its replicas could be asked", name, done, cfg->conn->server.display);
 	} else if (!rlock_reply_int(reply, &acked)) {
@@ -36,5 +39,5 @@ zend_result rlock_replicas_ack(rlock_config *cfg, const char *name, const char *
 			acked, cfg->sync_replicas, cfg->conn->server.display, cfg->sync_timeout);
 	}
 	freeReplyObject(reply);
-	return cfg->conn->resent || acked < cfg->sync_replicas ? FAILURE : SUCCESS;
+	return same_connection && acked >= cfg->sync_replicas ? SUCCESS : FAILURE;
 }

@@ -4,10 +4,12 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "zend_smart_str.h"
 #include "sentinel.h"
 #include "protocol.h"
+#include "clock.h"
 
 /* A short connection to one sentinel (AUTH when its URI has a password); NULL with why. */
 static redisContext *sentinel_open(const rlock_server *node, int64_t connect_ms, int64_t read_ms,
@@ -39,6 +41,15 @@ static redisContext *sentinel_open(const rlock_server *node, int64_t connect_ms,
 	return ctx;
 }
 
+static bool parse_port(const char *text, int *port)
+{
+	char *end = NULL;
+	long value = strtol(text, &end, 10);
+
+	*port = (int) value;
+	return end != text && *end == '\0' && value > 0 && value <= 65535;
+}
+
 /* One sentinel's answer: true with host and port; else why it gave none, into error. */
 static bool ask_sentinel(const rlock_server *node, const char *service, int64_t connect_ms, int64_t read_ms,
 	char *host, size_t host_size, int *port, char *error, size_t errlen)
@@ -57,10 +68,11 @@ static bool ask_sentinel(const rlock_server *node, const char *service, int64_t 
 	at = rlock_reply_at(reply, 1);
 	if (!reply) {
 		snprintf(error, errlen, "%s: %s", node->display, ctx->errstr);
+	} else if (rlock_reply_is_any_error(reply) || rlock_reply_is_nil(reply)) {
+		snprintf(error, errlen, "%s: %s", node->display, reply->str ? reply->str : "it knows no master of that name");
 	} else if (!name || !at || name->type != REDIS_REPLY_STRING || at->type != REDIS_REPLY_STRING
-			|| name->len >= host_size || (*port = atoi(at->str)) <= 0 || *port > 65535) {
-		snprintf(error, errlen, "%s: %s", node->display, rlock_reply_is_any_error(reply) ? reply->str
-			: "it knows no master of that name");
+			|| name->len >= host_size || !parse_port(at->str, port)) {
+		snprintf(error, errlen, "%s: an address that is not host and port", node->display);
 	} else {
 		memcpy(host, name->str, name->len + 1);
 		found = true;
@@ -90,12 +102,18 @@ bool rlock_sentinel_find_master(const rlock_sentinels *s, int64_t connect_ms, in
 	return false;
 }
 
-bool rlock_sentinel_still_master(const rlock_sentinels *s, const redisContext *ctx, int64_t timeout_ms)
+bool rlock_sentinel_still_master(rlock_sentinels *s, const redisContext *ctx, int64_t timeout_ms)
 {
 	char host[RLOCK_SENTINEL_HOST_MAX], error[256];
+	int64_t now = rlock_now_us(), ask_ms = MIN(timeout_ms, RLOCK_SENTINEL_CHECK_TIMEOUT_MS);
 	int port;
 
-	if (!rlock_sentinel_find_master(s, timeout_ms, timeout_ms, host, sizeof(host), &port, error, sizeof(error))) {
+	/* a renewal round is not held up by the sentinels more than once a second, or for long */
+	if (now < s->checked_at_us + 1000000) {
+		return true;
+	}
+	s->checked_at_us = now;
+	if (!rlock_sentinel_find_master(s, ask_ms, ask_ms, host, sizeof(host), &port, error, sizeof(error))) {
 		return true;
 	}
 	return ctx->tcp.host && strcmp(ctx->tcp.host, host) == 0 && ctx->tcp.port == port;
@@ -113,6 +131,7 @@ redisContext *rlock_sentinel_watch(const rlock_sentinels *s, int64_t connect_ms,
 			freeReplyObject(reply);
 		}
 		if (subscribed) {
+			redisEnableKeepAlive(ctx); /* a sentinel host gone silently is noticed, not waited for forever */
 			return ctx;
 		}
 		if (ctx) {
@@ -193,10 +212,15 @@ static zend_result add_sentinels(rlock_sentinels *s, const zval *uris, const cha
 			const char *comma = memchr(list, ',', end - list);
 			const char *item_end = comma ? comma : end;
 
-			while (list < item_end && *list == ' ') {
-				list++;
+			const char *from = list, *to = item_end;
+
+			while (from < to && *from == ' ') {
+				from++;
 			}
-			if (add_sentinel(s, list, item_end - list, why) == FAILURE) {
+			while (to > from && to[-1] == ' ') {
+				to--;
+			}
+			if (add_sentinel(s, from, to - from, why) == FAILURE) {
 				return FAILURE;
 			}
 			list = item_end + (comma ? 1 : 0);

@@ -10,6 +10,7 @@
 #include "uri.h"
 
 #define RLOCK_SENTINEL_HOST_MAX 256
+#define RLOCK_SENTINEL_CHECK_TIMEOUT_MS 200
 
 /* The address the first sentinel that knows it gives for the service's master (SENTINEL
  * get-master-addr-by-name); false with error saying what each sentinel answered. */
@@ -17,9 +18,10 @@ bool rlock_sentinel_find_master(const rlock_sentinels *s, int64_t connect_ms, in
 	char *host, size_t host_size, int *port, char *error, size_t errlen);
 
 /* ctx is connected to the address the sentinels give for the master now, or none of them
- * could be asked (then it is kept: the sentinels down are no failover). For connections that
- * have no watch (the watchdog thread's), asked before they are used again. */
-bool rlock_sentinel_still_master(const rlock_sentinels *s, const redisContext *ctx, int64_t timeout_ms);
+ * could be asked within a short timeout (then it is kept: the sentinels down are no failover),
+ * or they were asked less than a second ago. For the connections that have no watch (the
+ * watchdog thread's, the only caller: it alone touches s->checked_at_us). */
+bool rlock_sentinel_still_master(rlock_sentinels *s, const redisContext *ctx, int64_t timeout_ms);
 
 /* A connection to the first sentinel that answers, subscribed to what it publishes when a
  * failover names a new master (+promoted-slave, +switch-master). NULL when none answers. */

@@ -28,6 +28,7 @@ struct rlock_sentinels {
 	char *service;                           /* the master's name in the sentinels' configuration */
 	int count;
 	rlock_server nodes[RLOCK_SENTINELS_MAX]; /* the sentinels, asked in this order */
+	int64_t checked_at_us;                   /* the watchdog thread's last look (monotonic) */
 };
 
 /* Parses uri into *out. On failure returns FAILURE and points *why at a

@@ -59,6 +59,19 @@ echo preg_replace('/:\d{4,5}\b/', ':PORT', $out);
     ['rlock.servers' => $set->nodes[0]->uri(), 'rlock.sync_replicas' => '2', 'rlock.sync_timeout' => '100']);
 echo $out;
 echo "held on the master: ", $set->nodes[0]->cmd('EXISTS', 'rlock:{a}'), "\n";
+[$code, $out] = run_php('<?php new RLock("a", ["servers" => ["redis://h:1", "redis://h:2", "redis://h:3"]]); echo "Redlock takes no INI sync_replicas\n";
+    try { new RLock("a"); } catch (ValueError $e) { echo $e->getMessage(), "\n"; }', ['rlock.sync_replicas' => '1', 'rlock.service' => 'shop']);
+echo $out;
+[$code, $out] = run_php('<?php try { new RLock("a"); } catch (ValueError $e) { echo $e->getMessage(), "\n"; }
+    ob_start(); phpinfo(INFO_MODULES); preg_match("/^rlock.sentinels => (.*) => /m", ob_get_clean(), $m); echo $m[1], "\n";',
+    ['rlock.sentinels' => 'redis://:pw1@127.0.0.1:1, redis://user:pw2@127.0.0.1:2']);
+echo preg_replace('/pw\d/', 'LEAKED', $out);
+
+echo "-- a master user that may not ask ROLE\n";
+foreach ($set->nodes as $node) {
+    $node->cmd('ACL', 'SETUSER', 'app', 'on', '>app-pw', '~*', '&*', '+@all', '-@dangerous');
+}
+attempt(fn() => (new RLock('a', ['service' => 'redis://app:app-pw@shop'] + $set->opts()))->acquire());
 ?>
 --CLEAN--
 <?php require __DIR__ . '/../inc/server.inc'; TestRedis::cleanup(__FILE__); ?>
@@ -93,3 +106,9 @@ Warning: PHP Startup: rlock.sentinels "nope://x" is malformed: it must start wit
 started
 lock "a" was taken (and now given back), but only 1 of the 2 replicas (sync_replicas) of redis://127.0.0.1:PORT/0 had it within sync_timeout (100 ms)
 held on the master: 0
+Redlock takes no INI sync_replicas
+rlock.service is set but rlock.sentinels is not: set both, or neither
+rlock.sentinels is set but rlock.service is not: set both, or neither
+redis://:***@127.0.0.1:1/0, redis://user:***@127.0.0.1:2/0
+-- a master user that may not ask ROLE
+RLockConnectionException: the master of "shop" (db 0, through Sentinel at redis://127.0.0.1:PORT/0) refused ROLE, which rlock asks a master found through Sentinel: NOPERM this user has no permissions to run the 'role' command (allow +role for its user)
