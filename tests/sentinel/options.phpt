@@ -16,7 +16,8 @@ function attempt(callable $fn): void
         $fn();
         echo "no error\n";
     } catch (Throwable $e) {
-        echo get_class($e), ": ", preg_replace('/:\d{4,5}\b/', ':PORT', $e->getMessage()), "\n";
+        // how many replicas had it by then varies (Valkey 8.1's one replica may not have acknowledged yet)
+        echo get_class($e), ": ", preg_replace(['/:\d{4,5}\b/', '/only \d of the/'], [':PORT', 'only N of the'], $e->getMessage()), "\n";
     }
 }
 
@@ -57,7 +58,7 @@ echo preg_replace('/:\d{4,5}\b/', ':PORT', $out);
 [$code, $out] = run_php('<?php $l = new RLock("a");
     try { $l->acquire(); } catch (RLockConnectionException $e) { echo preg_replace("/:\\d{4,5}\\b/", ":PORT", $e->getMessage()), "\n"; }',
     ['rlock.servers' => $set->nodes[0]->uri(), 'rlock.sync_replicas' => '2', 'rlock.sync_timeout' => '100']);
-echo $out;
+echo preg_replace('/only \d of the/', 'only N of the', $out);
 echo "held on the master: ", $set->nodes[0]->cmd('EXISTS', 'rlock:{a}'), "\n";
 [$code, $out] = run_php('<?php new RLock("a", ["servers" => ["redis://h:1", "redis://h:2", "redis://h:3"]]); echo "Redlock takes no INI sync_replicas\n";
     try { new RLock("a"); } catch (ValueError $e) { echo $e->getMessage(), "\n"; }', ['rlock.sync_replicas' => '1', 'rlock.service' => 'shop']);
@@ -102,7 +103,7 @@ ValueError: RLockSemaphore::__construct(): Argument #2 ($options) has an unknown
 RLockConnectionException: no sentinel named a master of "shop": redis://127.0.0.1:PORT/0: Connection refused
 RLockConnectionException: no sentinel named a master of "nosuch": redis://127.0.0.1:PORT/0: it knows no master of that name
 RLockConnectionException: no sentinel named a master of "shop": redis://:***@127.0.0.1:PORT/0: authentication failed: ERR AUTH <password> called without any password configured for the default user. Are you sure your confi
-RLockConnectionException: lock "a" was taken (and now given back), but only 1 of the 2 replicas (sync_replicas) of the master of "shop" (db 0, through Sentinel at redis://127.0.0.1:PORT/0) had it within sync_timeout (250 ms)
+RLockConnectionException: lock "a" was taken (and now given back), but only N of the 2 replicas (sync_replicas) of the master of "shop" (db 0, through Sentinel at redis://127.0.0.1:PORT/0) had it within sync_timeout (250 ms)
 -- INI defaults
 bool(true)
 bool(true)
@@ -110,7 +111,7 @@ shop
 
 Warning: PHP Startup: rlock.sentinels "nope://x" is malformed: it must start with redis://, rediss:// or unix:// in Unknown on line 0
 started
-lock "a" was taken (and now given back), but only 1 of the 2 replicas (sync_replicas) of redis://127.0.0.1:PORT/0 had it within sync_timeout (100 ms)
+lock "a" was taken (and now given back), but only N of the 2 replicas (sync_replicas) of redis://127.0.0.1:PORT/0 had it within sync_timeout (100 ms)
 held on the master: 0
 Redlock takes no INI sync_replicas
 rlock.service is set but rlock.sentinels is not: set both, or neither
