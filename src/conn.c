@@ -191,9 +191,12 @@ static void conn_follow_sentinels(rlock_conn *c, const rlock_timeouts *t)
 		close_sentinel_watch(c);
 	}
 	if (!c->sentinel_watch && rlock_now_us() >= c->sentinel_watch_retry_at) {
-		c->sentinel_watch = rlock_sentinel_watch(c->server.sentinels, t->connect_ms, t->read_ms);
+		/* a retry beside a working connection costs a request little, even with the sentinels blackholed */
+		int64_t ms = c->ctx ? MIN(t->connect_ms, RLOCK_SENTINEL_CHECK_TIMEOUT_MS) : t->connect_ms;
+
+		c->sentinel_watch = rlock_sentinel_watch(c->server.sentinels, ms, c->ctx ? ms : t->read_ms);
 		c->sentinel_watch_pid = rlock_pid();
-		c->sentinel_watch_retry_at = rlock_now_us() + 1000000; /* no sentinel took it: again in a second */
+		c->sentinel_watch_retry_at = rlock_now_us() + 5000000; /* no sentinel took it: again in 5 s */
 		if (c->sentinel_watch) {
 			conn_close(c); /* what happened without a watch is learnt from the sentinels */
 		}
